@@ -1,7 +1,7 @@
 import { primaryValue, type AttrInstance } from '../../broker/model.js';
 
 /** Strict ISO 8601 date-time (as NGSI-LD DateTime): 2024-05-01T10:00:00Z, with optional fraction and offset. */
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+export const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 export interface AttributeIndexColumns {
   value: string | null;

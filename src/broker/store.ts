@@ -1,0 +1,98 @@
+/**
+ * The broker's Store interface: everything the broker needs from persistence. The SQLite store
+ * (src/store/sqlite) implements it; a PostgreSQL store can follow without touching routes or
+ * query logic. All methods are tenant-scoped; '' is the default tenant.
+ */
+import type { Entity } from './model.js';
+import type { QNode } from './query/q-parser.js';
+import type { TypeSelection } from './query/type-selection.js';
+import type { ScopeQuery } from './query/scope-q.js';
+import type { GeoQuery } from './geo/geo-query.js';
+
+/**
+ * A pure, synchronous change of one entity: given its current state (undefined when absent),
+ * returns the next state (undefined: no change; null: delete the entity) and a result.
+ * It may throw an NgsiError, in which case nothing is written.
+ */
+export type EntityMutator<R> = (current: Entity | undefined) => { next: Entity | null | undefined; result: R };
+
+export interface BatchItem<R> {
+  id: string;
+  mutate: EntityMutator<R>;
+}
+
+export type BatchOutcome<R> = { id: string; ok: true; result: R } | { id: string; ok: false; error: unknown };
+
+/** Which entities: all conditions given must hold (ids: any of them). */
+export interface EntitySelector {
+  ids?: string[];
+  idPattern?: string;
+  typeSelection?: TypeSelection;
+}
+
+/** A query over entities; terms are already expanded (IRIs) except inside the ASTs, expanded via `expand`. */
+export interface EntityQuery {
+  /** Entities matching any of the selectors. */
+  entities?: EntitySelector[];
+  /** Entities must have at least one of these attributes (expanded names). */
+  attrs?: string[];
+  q?: QNode;
+  scopeQ?: ScopeQuery;
+  geoQ?: GeoQuery & { geoproperty: string };
+  /** Expands a term of the q language or type selection to an IRI. */
+  expand: (term: string) => string;
+  limit: number;
+  offset: number;
+  count: boolean;
+}
+
+export interface EntityPage {
+  entities: Entity[];
+  /** Total number of matching entities, when asked for. */
+  count?: number;
+}
+
+export interface TypeInfo {
+  type: string;
+  entityCount: number;
+  attributes: Array<{ name: string; kinds: string[] }>;
+}
+
+export interface AttributeInfo {
+  name: string;
+  attributeCount: number;
+  kinds: string[];
+  types: string[];
+}
+
+export interface StoredContext {
+  id: string;
+  url: string;
+  kind: 'Hosted' | 'Cached' | 'ImplicitlyCreated';
+  body: unknown;
+  createdAt: string;
+  lastUsage?: string;
+  hits: number;
+}
+
+export interface BrokerStore {
+  /** True when the tenant has been created (by a first write). The default tenant always exists. */
+  tenantExists(tenant: string): Promise<boolean>;
+  getEntity(tenant: string, id: string): Promise<Entity | undefined>;
+  /** Applies one mutator atomically: commits before resolving. */
+  mutateEntity<R>(tenant: string, id: string, mutate: EntityMutator<R>): Promise<R>;
+  /** Applies each mutator atomically on its own; one failing does not undo the others. */
+  mutateEntities<R>(tenant: string, items: BatchItem<R>[]): Promise<BatchOutcome<R>[]>;
+  queryEntities(tenant: string, query: EntityQuery): Promise<EntityPage>;
+  listTypes(tenant: string): Promise<TypeInfo[]>;
+  listAttributes(tenant: string): Promise<AttributeInfo[]>;
+  saveContext(tenant: string, ctx: StoredContext): Promise<void>;
+  getContext(tenant: string, idOrUrl: string): Promise<StoredContext | undefined>;
+  listContexts(tenant: string): Promise<StoredContext[]>;
+  deleteContext(tenant: string, id: string): Promise<boolean>;
+  /** Synchronous look-up of a registered context by URL, for the JSON-LD resolver. */
+  lookupContextByUrl(tenant: string, url: string): unknown | undefined;
+  /** Store is reachable (for /ready). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

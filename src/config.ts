@@ -1,0 +1,91 @@
+/**
+ * Urbis configuration: each setting comes from a command-line flag, then the matching
+ * environment variable, then the default.
+ */
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Largest accepted request body, in bytes. */
+  maxBody: number;
+  logLevel: LogLevel;
+  /** Fetch @context URLs that are neither preloaded nor registered. */
+  remoteContexts: boolean;
+}
+
+export interface Setting {
+  key: keyof Config;
+  flag: string;
+  env: string;
+  default: string;
+  description: string;
+}
+
+export const SETTINGS: Setting[] = [
+  { key: 'host', flag: '--host', env: 'URBIS_HOST', default: '0.0.0.0', description: 'Address the HTTP server listens on' },
+  { key: 'port', flag: '--port', env: 'URBIS_PORT', default: '1026', description: 'HTTP port (the NGSI-LD API is under /ngsi-ld/v1)' },
+  { key: 'dataDir', flag: '--data-dir', env: 'URBIS_DATA_DIR', default: './data', description: 'Directory of the embedded store (urbis.db, SQLite in WAL mode)' },
+  { key: 'maxBody', flag: '--max-body', env: 'URBIS_MAX_BODY', default: '1mb', description: 'Largest request body accepted (bytes, or with kb/mb suffix)' },
+  { key: 'logLevel', flag: '--log-level', env: 'URBIS_LOG_LEVEL', default: 'info', description: `Log level: ${LOG_LEVELS.join(', ')}` },
+  { key: 'remoteContexts', flag: '--remote-contexts', env: 'URBIS_REMOTE_CONTEXTS', default: 'false', description: 'Allow fetching @context URLs that are not preloaded or registered (true/false)' },
+];
+
+export class ConfigError extends Error {}
+
+/** Parses "1048576", "512kb", "1mb" into bytes. */
+export function parseSize(text: string, what: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i.exec(text.trim());
+  if (!m) throw new ConfigError(`${what}: "${text}" is not a size (examples: 1048576, 512kb, 1mb)`);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const factor = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('g') ? 1024 ** 3 : 1;
+  const bytes = Math.floor(Number(m[1]) * factor);
+  if (bytes < 1024) throw new ConfigError(`${what}: ${bytes} bytes is too small (at least 1kb)`);
+  return bytes;
+}
+
+function parsePort(text: string, what: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${what}: "${text}" is not a port number (0-65535)`);
+  return n;
+}
+
+function parseBool(text: string, what: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(text)) return true;
+  if (/^(0|false|no|off)$/i.test(text)) return false;
+  throw new ConfigError(`${what}: "${text}" is not true or false`);
+}
+
+/**
+ * Resolves the configuration from already-split flags (`{"--port": "8080"}`) and an environment.
+ * Throws ConfigError naming the flag or variable at fault.
+ */
+export function resolveConfig(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = (s: Setting): [string, string] => {
+    if (flags[s.flag] !== undefined) return [flags[s.flag] as string, s.flag];
+    if (env[s.env] !== undefined && env[s.env] !== '') return [env[s.env] as string, s.env];
+    return [s.default, `default of ${s.flag}`];
+  };
+  const get = (key: keyof Config) => raw(SETTINGS.find((s) => s.key === key)!);
+  const [host] = get('host');
+  const [port, portFrom] = get('port');
+  const [dataDir] = get('dataDir');
+  const [maxBody, maxBodyFrom] = get('maxBody');
+  const [logLevel, logFrom] = get('logLevel');
+  const [remote, remoteFrom] = get('remoteContexts');
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    throw new ConfigError(`${logFrom}: "${logLevel}" is not a log level (${LOG_LEVELS.join(', ')})`);
+  }
+  return {
+    host,
+    port: parsePort(port, portFrom),
+    dataDir: path.resolve(dataDir),
+    maxBody: parseSize(maxBody, maxBodyFrom),
+    logLevel: logLevel as LogLevel,
+    remoteContexts: parseBool(remote, remoteFrom),
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * Builds the Urbis HTTP server: body parsing, the error mapping to ProblemDetails, health and
+ * readiness, the OpenAPI document and its page, and the NGSI-LD API under /ngsi-ld/v1.
+ */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config.js';
+import { NgsiError, badRequest, toNgsiError } from '../errors.js';
+import { EntityService } from '../broker/entity-service.js';
+import { ContextService } from '../broker/context-service.js';
+import { ContextResolver } from '../broker/jsonld/context-resolver.js';
+import { DEFAULT_CORE_CONTEXT_URL } from '../broker/jsonld/builtin-contexts.js';
+import type { BrokerStore } from '../broker/store.js';
+import { brokerRoutes } from '../broker/routes/index.js';
+import { SqliteBrokerStore } from '../store/sqlite/broker-store.js';
+import { openApiRoutes } from '../openapi/routes.js';
+
+export const API_PREFIX = '/ngsi-ld/v1';
+
+export interface Urbis {
+  app: FastifyInstance;
+  store: BrokerStore;
+  /** Stops accepting requests, finishes those in flight, closes the store. */
+  close(): Promise<void>;
+}
+
+export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The media types whose bodies are JSON. */
+const JSON_MEDIA = ['application/json', 'application/ld+json', 'application/merge-patch+json', 'application/geo+json'];
+
+export async function buildUrbis(config: Config): Promise<Urbis> {
+  const store = new SqliteBrokerStore(path.join(config.dataDir, 'urbis.db'));
+  const contexts = new ContextService(store);
+  const resolver = new ContextResolver({
+    allowRemote: config.remoteContexts,
+    fetchTimeoutMs: 5_000,
+    maxContextBytes: 1024 * 1024,
+    cacheEntries: 200,
+    lookup: (url, tenant) => contexts.lookup(url, tenant),
+  });
+  const service = new EntityService(store);
+
+  const app = Fastify({
+    logger: { level: config.logLevel, base: { service: 'urbis' } },
+    bodyLimit: config.maxBody,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
+    disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(JSON_MEDIA, { parseAs: 'string' }, (_req, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(badRequest(`the body is not valid JSON: ${(err as Error).message}`), undefined);
+    }
+  });
+
+  app.setErrorHandler((err: FastifyError | NgsiError, req, reply) => {
+    const e = err instanceof NgsiError ? err : fromFastifyError(err, config.maxBody);
+    if (e.status >= 500) req.log.error({ err }, 'request failed');
+    else req.log.debug({ err: e.detail }, 'request rejected');
+    return reply.code(e.status).type('application/json').send(e.toProblem());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const e = new NgsiError('ResourceNotFound', `no resource at ${req.method} ${req.url.split('?')[0]}`);
+    return reply.code(404).type('application/json').send(e.toProblem());
+  });
+
+  app.get('/health', async () => ({ status: 'ok', version: VERSION, uptimeSeconds: Math.round(process.uptime()) }));
+  app.get('/ready', async (_req, reply) => {
+    const ok = await store.ping().catch(() => false);
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'store unreachable' });
+  });
+  await app.register(openApiRoutes);
+  await app.register(
+    async (api) => {
+      brokerRoutes(api, { service, resolver, contexts, coreUrl: DEFAULT_CORE_CONTEXT_URL });
+    },
+    { prefix: API_PREFIX },
+  );
+  await app.ready();
+
+  return {
+    app,
+    store,
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+/** Fastify's own errors (body limit, media type, malformed requests) as NGSI-LD errors. */
+function fromFastifyError(err: FastifyError, maxBody: number): NgsiError {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return badRequest(`the request body is larger than the limit of ${maxBody} bytes (--max-body)`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new NgsiError('UnsupportedMediaType', `Content-Type must be application/json or application/ld+json (${err.message})`);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return badRequest('the request body is empty');
+  }
+  if (err.statusCode === 413) return badRequest(`the request body is larger than the limit of ${maxBody} bytes (--max-body)`);
+  if (err.statusCode === 415) return new NgsiError('UnsupportedMediaType', err.message);
+  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) return badRequest(err.message);
+  return toNgsiError(err);
+}

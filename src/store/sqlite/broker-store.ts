@@ -1,0 +1,383 @@
+/**
+ * SQLite implementation of the broker's Store. Entities are rows; each attribute instance is a row
+ * with its JSON and indexed scalar columns; GeoProperty bounding boxes live in an R-tree and
+ * geo predicates are then tested exactly on the geometry (geo_match).
+ */
+import type { Statement } from 'better-sqlite3';
+import type { AttrInstance, Entity } from '../../broker/model.js';
+import type {
+  AttributeInfo,
+  BatchItem,
+  BatchOutcome,
+  BrokerStore,
+  EntityMutator,
+  EntityPage,
+  EntityQuery,
+  EntitySelector,
+  StoredContext,
+  TypeInfo,
+} from '../../broker/store.js';
+import { boundingBox, type Geometry } from '../../broker/geo/geometry.js';
+import { matchesGeoQuery, searchBox, type GeoQuery } from '../../broker/geo/geo-query.js';
+import { compileQ, compileScopeQ, compileTypeSelection } from './q-sql.js';
+import { attributeIndexColumns } from './attribute-index.js';
+import { openDatabase, type Db } from './database.js';
+
+interface EntityRow {
+  pk: number;
+  id: string;
+  types: string;
+  scopes: string | null;
+  created_at: string;
+  modified_at: string;
+}
+
+interface AttrRow {
+  pk: number;
+  entity_pk: number;
+  name: string;
+  dataset_id: string;
+  data: string;
+}
+
+const attrKey = (name: string, datasetId: string | undefined) => `${name}\u0000${datasetId ?? ''}`;
+
+export class SqliteBrokerStore implements BrokerStore {
+  readonly db: Db;
+  private readonly geoQueries = new Map<string, GeoQuery>();
+  private readonly stmt: Record<string, Statement>;
+
+  constructor(file: string) {
+    this.db = openDatabase(file);
+    this.db.function('geo_match', { deterministic: true }, (key: unknown, value: unknown) => {
+      const q = this.geoQueries.get(String(key));
+      if (!q || typeof value !== 'string') return 0;
+      return matchesGeoQuery(q, JSON.parse(value) as Geometry) ? 1 : 0;
+    });
+    const p = (sql: string) => this.db.prepare(sql);
+    this.stmt = {
+      tenantExists: p('SELECT 1 FROM tenants WHERE name = ?'),
+      ensureTenant: p('INSERT OR IGNORE INTO tenants (name, created_at) VALUES (?, ?)'),
+      entityById: p('SELECT pk, id, types, scopes, created_at, modified_at FROM entities WHERE tenant = ? AND id = ?'),
+      attrsOf: p('SELECT pk, entity_pk, name, dataset_id, data FROM attributes WHERE entity_pk = ? ORDER BY name, dataset_id'),
+      insertEntity: p('INSERT INTO entities (tenant, id, types, scopes, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      updateEntity: p('UPDATE entities SET types = ?, scopes = ?, modified_at = ? WHERE pk = ?'),
+      deleteEntity: p('DELETE FROM entities WHERE pk = ?'),
+      deleteTypes: p('DELETE FROM entity_types WHERE entity_pk = ?'),
+      insertType: p('INSERT OR IGNORE INTO entity_types (tenant, type, entity_pk) VALUES (?, ?, ?)'),
+      upsertAttr: p(`INSERT INTO attributes (entity_pk, name, dataset_id, kind, data, value, vnum, vstr, vtime)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (entity_pk, name, dataset_id) DO UPDATE SET kind = excluded.kind, data = excluded.data,
+          value = excluded.value, vnum = excluded.vnum, vstr = excluded.vstr, vtime = excluded.vtime
+        RETURNING pk`),
+      deleteAttr: p('DELETE FROM attributes WHERE pk = ?'),
+      deleteAttrsOf: p('DELETE FROM geo_index WHERE id IN (SELECT pk FROM attributes WHERE entity_pk = ?)'),
+      deleteAllAttrsOf: p('DELETE FROM attributes WHERE entity_pk = ?'),
+      upsertGeo: p('INSERT OR REPLACE INTO geo_index (id, min_x, max_x, min_y, max_y) VALUES (?, ?, ?, ?, ?)'),
+      deleteGeo: p('DELETE FROM geo_index WHERE id = ?'),
+      ctxSave: p(`INSERT INTO jsonld_contexts (tenant, id, url, kind, body, created_at, last_usage, hits) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (tenant, id) DO UPDATE SET url = excluded.url, kind = excluded.kind, body = excluded.body`),
+      ctxGet: p('SELECT * FROM jsonld_contexts WHERE tenant = ? AND (id = ? OR url = ?)'),
+      ctxByUrl: p('SELECT body FROM jsonld_contexts WHERE tenant = ? AND url = ?'),
+      ctxList: p('SELECT * FROM jsonld_contexts WHERE tenant = ? ORDER BY created_at, id'),
+      ctxDelete: p('DELETE FROM jsonld_contexts WHERE tenant = ? AND id = ?'),
+    };
+  }
+
+  async tenantExists(tenant: string): Promise<boolean> {
+    return tenant === '' || this.stmt.tenantExists.get(tenant) !== undefined;
+  }
+
+  async getEntity(tenant: string, id: string): Promise<Entity | undefined> {
+    const row = this.stmt.entityById.get(tenant, id) as EntityRow | undefined;
+    return row ? this.hydrate(row, this.stmt.attrsOf.all(row.pk) as AttrRow[]) : undefined;
+  }
+
+  async mutateEntity<R>(tenant: string, id: string, mutate: EntityMutator<R>): Promise<R> {
+    return this.db.transaction(() => this.applyMutation(tenant, id, mutate))();
+  }
+
+  async mutateEntities<R>(tenant: string, items: BatchItem<R>[]): Promise<BatchOutcome<R>[]> {
+    const outcomes: BatchOutcome<R>[] = [];
+    // One transaction (one fsync) for the batch; each entity in its own savepoint, so a failing
+    // entity leaves no trace while the others are written.
+    this.db.transaction(() => {
+      for (const item of items) {
+        try {
+          const result = this.db.transaction(() => this.applyMutation(tenant, item.id, item.mutate))();
+          outcomes.push({ id: item.id, ok: true, result });
+        } catch (error) {
+          outcomes.push({ id: item.id, ok: false, error });
+        }
+      }
+    })();
+    return outcomes;
+  }
+
+  private applyMutation<R>(tenant: string, id: string, mutate: EntityMutator<R>): R {
+    const row = this.stmt.entityById.get(tenant, id) as EntityRow | undefined;
+    const attrRows = row ? (this.stmt.attrsOf.all(row.pk) as AttrRow[]) : [];
+    const current = row ? this.hydrate(row, attrRows) : undefined;
+    const { next, result } = mutate(current);
+    if (next === undefined) return result;
+    if (next === null) {
+      if (row) this.removeEntity(row.pk);
+      return result;
+    }
+    this.stmt.ensureTenant.run(tenant, next.createdAt ?? new Date().toISOString());
+    const typesJson = JSON.stringify(next.types);
+    const scopesJson = next.scope && next.scope.length > 0 ? JSON.stringify(next.scope) : null;
+    let pk: number;
+    if (!row) {
+      pk = Number(
+        this.stmt.insertEntity.run(tenant, next.id, typesJson, scopesJson, next.createdAt, next.modifiedAt ?? next.createdAt).lastInsertRowid,
+      );
+    } else {
+      pk = row.pk;
+      this.stmt.updateEntity.run(typesJson, scopesJson, next.modifiedAt ?? row.modified_at, pk);
+    }
+    if (!row || row.types !== typesJson) {
+      this.stmt.deleteTypes.run(pk);
+      for (const t of next.types) this.stmt.insertType.run(tenant, t, pk);
+    }
+    this.writeAttributeDiff(pk, attrRows, next);
+    return result;
+  }
+
+  /** Writes only the attribute instances that changed, and removes the ones that are gone. */
+  private writeAttributeDiff(entityPk: number, before: AttrRow[], next: Entity): void {
+    const old = new Map(before.map((r) => [attrKey(r.name, r.dataset_id), r]));
+    for (const [name, instances] of Object.entries(next.attrs)) {
+      for (const inst of instances) {
+        const key = attrKey(name, inst.datasetId);
+        const data = JSON.stringify(inst);
+        const prev = old.get(key);
+        old.delete(key);
+        if (prev && prev.data === data) continue;
+        const cols = attributeIndexColumns(inst);
+        const { pk } = this.stmt.upsertAttr.get(
+          entityPk, name, inst.datasetId ?? '', inst.type, data, cols.value, cols.vnum, cols.vstr, cols.vtime,
+        ) as { pk: number };
+        if (inst.type === 'GeoProperty') {
+          const [minX, minY, maxX, maxY] = boundingBox(inst.value as Geometry);
+          this.stmt.upsertGeo.run(pk, minX, maxX, minY, maxY);
+        } else if (prev) {
+          this.stmt.deleteGeo.run(pk);
+        }
+      }
+    }
+    for (const gone of old.values()) {
+      this.stmt.deleteAttr.run(gone.pk);
+      this.stmt.deleteGeo.run(gone.pk);
+    }
+  }
+
+  private removeEntity(pk: number): void {
+    this.stmt.deleteAttrsOf.run(pk);
+    this.stmt.deleteAllAttrsOf.run(pk);
+    this.stmt.deleteTypes.run(pk);
+    this.stmt.deleteEntity.run(pk);
+  }
+
+  private hydrate(row: EntityRow, attrRows: AttrRow[]): Entity {
+    const attrs: Record<string, AttrInstance[]> = {};
+    for (const a of attrRows) (attrs[a.name] ??= []).push(JSON.parse(a.data) as AttrInstance);
+    const e: Entity = { id: row.id, types: JSON.parse(row.types) as string[], createdAt: row.created_at, modifiedAt: row.modified_at, attrs };
+    if (row.scopes) e.scope = JSON.parse(row.scopes) as string[];
+    return e;
+  }
+
+  async queryEntities(tenant: string, query: EntityQuery): Promise<EntityPage> {
+    const where: string[] = ['e.tenant = ?'];
+    const params: unknown[] = [tenant];
+    if (query.entities && query.entities.length > 0) {
+      const ors = query.entities.map((sel) => {
+        const c = compileSelector(sel, query.expand);
+        params.push(...c.params);
+        return `(${c.sql})`;
+      });
+      where.push(`(${ors.join(' OR ')})`);
+    }
+    if (query.attrs && query.attrs.length > 0) {
+      where.push(`EXISTS (SELECT 1 FROM attributes a WHERE a.entity_pk = e.pk AND a.name IN (${query.attrs.map(() => '?').join(', ')}))`);
+      params.push(...query.attrs);
+    }
+    if (query.q) {
+      const c = compileQ(query.q, query.expand);
+      where.push(`(${c.sql})`);
+      params.push(...c.params);
+    }
+    if (query.scopeQ) {
+      const c = compileScopeQ(query.scopeQ);
+      where.push(`(${c.sql})`);
+      params.push(...c.params);
+    }
+    if (query.geoQ) {
+      const key = JSON.stringify(query.geoQ);
+      this.rememberGeoQuery(key, query.geoQ);
+      const box = searchBox(query.geoQ);
+      if (box) {
+        where.push(`e.pk IN (SELECT g.entity_pk FROM geo_index r JOIN attributes g ON g.pk = r.id
+          WHERE r.min_x <= ? AND r.max_x >= ? AND r.min_y <= ? AND r.max_y >= ? AND g.name = ? AND geo_match(?, g.value))`);
+        params.push(box[2], box[0], box[3], box[1], query.geoQ.geoproperty, key);
+      } else {
+        where.push(`EXISTS (SELECT 1 FROM attributes g WHERE g.entity_pk = e.pk AND g.name = ? AND g.kind = 'GeoProperty' AND geo_match(?, g.value))`);
+        params.push(query.geoQ.geoproperty, key);
+      }
+    }
+    const whereSql = where.join(' AND ');
+    const page: EntityPage = { entities: [] };
+    if (query.count) {
+      page.count = (this.db.prepare(`SELECT count(*) AS n FROM entities e WHERE ${whereSql}`).get(...params) as { n: number }).n;
+    }
+    if (query.limit > 0) {
+      const rows = this.db
+        .prepare(`SELECT e.pk, e.id, e.types, e.scopes, e.created_at, e.modified_at FROM entities e WHERE ${whereSql} ORDER BY e.pk LIMIT ? OFFSET ?`)
+        .all(...params, query.limit, query.offset) as EntityRow[];
+      page.entities = this.hydrateMany(rows);
+    }
+    return page;
+  }
+
+  private hydrateMany(rows: EntityRow[]): Entity[] {
+    if (rows.length === 0) return [];
+    const byEntity = new Map<number, AttrRow[]>(rows.map((r) => [r.pk, []]));
+    const attrRows = this.db
+      .prepare(`SELECT pk, entity_pk, name, dataset_id, data FROM attributes WHERE entity_pk IN (${rows.map(() => '?').join(', ')}) ORDER BY entity_pk, name, dataset_id`)
+      .all(...rows.map((r) => r.pk)) as AttrRow[];
+    for (const a of attrRows) byEntity.get(a.entity_pk)!.push(a);
+    return rows.map((r) => this.hydrate(r, byEntity.get(r.pk)!));
+  }
+
+  /** Geo queries are looked up by key from geo_match; keep a bounded set. */
+  private rememberGeoQuery(key: string, q: GeoQuery): void {
+    if (this.geoQueries.has(key)) return;
+    if (this.geoQueries.size >= 256) this.geoQueries.delete(this.geoQueries.keys().next().value as string);
+    this.geoQueries.set(key, q);
+  }
+
+  async listTypes(tenant: string): Promise<TypeInfo[]> {
+    const counts = this.db
+      .prepare('SELECT type, count(*) AS n FROM entity_types WHERE tenant = ? GROUP BY type ORDER BY type')
+      .all(tenant) as Array<{ type: string; n: number }>;
+    const attrs = this.db
+      .prepare(`SELECT t.type, a.name, group_concat(DISTINCT a.kind) AS kinds FROM entity_types t
+        JOIN attributes a ON a.entity_pk = t.entity_pk WHERE t.tenant = ? GROUP BY t.type, a.name ORDER BY t.type, a.name`)
+      .all(tenant) as Array<{ type: string; name: string; kinds: string }>;
+    const byType = new Map<string, TypeInfo>(counts.map((c) => [c.type, { type: c.type, entityCount: c.n, attributes: [] }]));
+    for (const a of attrs) byType.get(a.type)?.attributes.push({ name: a.name, kinds: a.kinds.split(',').sort() });
+    return [...byType.values()];
+  }
+
+  async listAttributes(tenant: string): Promise<AttributeInfo[]> {
+    const rows = this.db
+      .prepare(`SELECT a.name, count(DISTINCT a.entity_pk) AS n, group_concat(DISTINCT a.kind) AS kinds,
+          (SELECT group_concat(DISTINCT t.type) FROM entity_types t JOIN attributes b ON b.entity_pk = t.entity_pk WHERE b.name = a.name AND t.tenant = ?) AS types
+        FROM attributes a JOIN entities e ON e.pk = a.entity_pk WHERE e.tenant = ? GROUP BY a.name ORDER BY a.name`)
+      .all(tenant, tenant) as Array<{ name: string; n: number; kinds: string; types: string | null }>;
+    return rows.map((r) => ({
+      name: r.name,
+      attributeCount: r.n,
+      kinds: r.kinds.split(',').sort(),
+      types: r.types ? r.types.split(',').sort() : [],
+    }));
+  }
+
+  async saveContext(tenant: string, c: StoredContext): Promise<void> {
+    this.stmt.ctxSave.run(tenant, c.id, c.url, c.kind, JSON.stringify(c.body), c.createdAt, c.lastUsage ?? null, c.hits);
+  }
+
+  async getContext(tenant: string, idOrUrl: string): Promise<StoredContext | undefined> {
+    const r = this.stmt.ctxGet.get(tenant, idOrUrl, idOrUrl) as ContextRow | undefined;
+    return r ? toStoredContext(r) : undefined;
+  }
+
+  async listContexts(tenant: string): Promise<StoredContext[]> {
+    return (this.stmt.ctxList.all(tenant) as ContextRow[]).map(toStoredContext);
+  }
+
+  async deleteContext(tenant: string, id: string): Promise<boolean> {
+    return this.stmt.ctxDelete.run(tenant, id).changes > 0;
+  }
+
+  lookupContextByUrl(tenant: string, url: string): unknown | undefined {
+    const r = this.stmt.ctxByUrl.get(tenant, url) as { body: string } | undefined;
+    return r ? JSON.parse(r.body) : undefined;
+  }
+
+  async ping(): Promise<boolean> {
+    return (this.db.prepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** One entity selector as SQL: ids, idPattern and type selection AND-ed. */
+function compileSelector(sel: EntitySelector, expand: (t: string) => string): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (sel.ids && sel.ids.length > 0) {
+    parts.push(`e.id IN (${sel.ids.map(() => '?').join(', ')})`);
+    params.push(...sel.ids);
+  }
+  if (sel.idPattern !== undefined) {
+    const prefix = literalPrefix(sel.idPattern);
+    if (prefix) {
+      // Lets the (tenant, id) index narrow the scan before the regular expression runs.
+      parts.push('e.id >= ? AND e.id < ?');
+      params.push(prefix, prefix + '\uffff');
+    }
+    parts.push('e.id REGEXP ?');
+    params.push(sel.idPattern);
+  }
+  if (sel.typeSelection) {
+    const c = compileTypeSelection(sel.typeSelection, expand);
+    parts.push(`(${c.sql})`);
+    params.push(...c.params);
+  }
+  return { sql: parts.length > 0 ? parts.join(' AND ') : '1', params };
+}
+
+interface ContextRow {
+  id: string;
+  url: string;
+  kind: StoredContext['kind'];
+  body: string;
+  created_at: string;
+  last_usage: string | null;
+  hits: number;
+}
+
+function toStoredContext(r: ContextRow): StoredContext {
+  const c: StoredContext = { id: r.id, url: r.url, kind: r.kind, body: JSON.parse(r.body), createdAt: r.created_at, hits: r.hits };
+  if (r.last_usage) c.lastUsage = r.last_usage;
+  return c;
+}
+
+/** The literal text an anchored regular expression starts with ("^urn:ngsi-ld:Bus:.*" → "urn:ngsi-ld:Bus:"). */
+export function literalPrefix(pattern: string): string {
+  // A top-level alternation ("^a|b") would make any prefix wrong: keep it simple and give up.
+  if (!pattern.startsWith('^') || pattern.includes('|')) return '';
+  let out = '';
+  for (let i = 1; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === '\\') {
+      const nx = pattern[i + 1];
+      if (nx !== undefined && /[.\\/:\-_^$*+?()[\]{}|]/.test(nx)) {
+        out += nx;
+        i++;
+        continue;
+      }
+      break;
+    }
+    if (/[.*+?()[\]{}|$^]/.test(ch)) {
+      // A quantifier applies to the previous character, which is then not certain.
+      if (/[*+?{]/.test(ch)) out = out.slice(0, -1);
+      break;
+    }
+    out += ch;
+  }
+  return out;
+}

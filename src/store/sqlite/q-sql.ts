@@ -1,0 +1,309 @@
+/**
+ * Compiles the parsed query languages (q, entity type selection, scopeQ) into SQL boolean
+ * expressions over the store schema (schema.ts). Each expression refers to the entity row as `e`
+ * and is meant for `SELECT ... FROM entities e WHERE e.tenant = ? AND (<sql>)`. Every value,
+ * name and JSON path is a bound parameter; only fixed SQL text is written into the statement.
+ * The statements need the functions of functions.ts (REGEXP, ngsild_datetime_ms).
+ *
+ * q semantics:
+ * - A term looks at every instance (datasetId) of the attribute; the entity matches when one
+ *   instance does. The target is the instance's primary value (model.ts primaryValue), or for
+ *   `a.b.c` the primary value of sub-attribute c of sub-attribute b (names expanded), or for
+ *   `a.observedAt` (unitCode, datasetId, createdAt, modifiedAt) that member, followed by the keys
+ *   of a trailing path `[k1.k2]` (verbatim) into that JSON value.
+ * - The elements of a target are its items when it is an array, all its strings when it is a
+ *   LanguageProperty's language map, else the target itself. A comparison holds when one element
+ *   satisfies it: numbers only with numbers, strings/URIs only with strings (a DateTime/Date/Time
+ *   typed literal `{"@type", "@value"}` counts as its string), booleans with booleans, date-times
+ *   by instant (elements that are date-time strings or DateTime literals), dates textually with
+ *   date strings and as midnight UTC against date-times, times textually with time strings.
+ *   VocabProperty values also match the expanded form of a string/URI (`==`, `!=` only).
+ * - `!=` and `!~=` hold for an instance that has the target and where `==` / `~=` does not hold.
+ * - `a` / `!a`: some instance has / no instance has the target.
+ * - When the target is the attribute's own primary value, scalar values are compared on the
+ *   indexed columns vnum / vstr / vtime (uncorrelated `e.pk IN (...)` subqueries, so the
+ *   (name, vnum|vstr|vtime) indexes serve them); arrays, objects and booleans (those columns are
+ *   NULL) are examined with json_each on `value`.
+ */
+import {
+  isLogicalNode,
+  type AttrPath,
+  type ComparableValue,
+  type Logical,
+  type QNode,
+  type QTerm,
+  type QValue,
+} from '../../broker/query/q-parser.js';
+import { ANY_SEGMENT, type ScopeQuery, type ScopeTerm } from '../../broker/query/scope-q.js';
+import type { TypeSelection, TypeTerm } from '../../broker/query/type-selection.js';
+import { DATETIME_MS_FUNCTION } from './functions.js';
+
+/** A SQL boolean expression and its positional parameters, in order. */
+export interface SqlFragment {
+  sql: string;
+  params: unknown[];
+}
+
+/** Expands a term (attribute name, sub-attribute name, type, vocab value) with the @context. */
+export type TermExpander = (term: string) => string;
+
+/** Compiles a q into a condition on entity row `e`; see the module comment for the semantics. */
+export function compileQ(ast: QNode, expandAttr: TermExpander): SqlFragment {
+  return toFragment(logical(ast, (term) => compileTerm(term, expandAttr)));
+}
+
+/** Compiles a type selection into a condition on entity row `e` (its tenant and pk). */
+export function compileTypeSelection(ast: TypeSelection, expandType: TermExpander): SqlFragment {
+  const hasTypes = (names: string[]) =>
+    sql`EXISTS (SELECT 1 FROM entity_types t WHERE t.tenant = e.tenant AND t.type ${inList(names.map(expandType))} AND t.entity_pk = e.pk)`;
+  const compile = (node: TypeSelection): Frag => {
+    if (!isLogicalNode(node)) return hasTypes([node.name]);
+    if (node.kind === 'or' && node.items.every((i) => !isLogicalNode(i))) {
+      return hasTypes(node.items.map((i) => (i as TypeTerm).name));
+    }
+    return combine(node.kind, node.items.map(compile));
+  };
+  return toFragment(compile(ast));
+}
+
+/** Compiles a scopeQ into a condition on the scopes of entity row `e` (a JSON array, or NULL). */
+export function compileScopeQ(ast: ScopeQuery): SqlFragment {
+  return toFragment(
+    logical(ast, (scope) => {
+      const cond = scopeCondition(scope);
+      return cond === null
+        ? raw('EXISTS (SELECT 1 FROM json_each(e.scopes) s)')
+        : sql`EXISTS (SELECT 1 FROM json_each(e.scopes) s WHERE ${cond})`;
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQL assembly: fixed text and bound parameters kept together, in order
+// ---------------------------------------------------------------------------------------------
+
+interface Frag {
+  text: string;
+  params: unknown[];
+}
+
+/** Fixed SQL text (never user input). */
+const raw = (text: string): Frag => ({ text, params: [] });
+/** A bound parameter. */
+const param = (value: unknown): Frag => ({ text: '?', params: [value] });
+
+/** Concatenates fixed text and fragments, keeping parameters in textual order. */
+function sql(strings: TemplateStringsArray, ...parts: Frag[]): Frag {
+  let text = strings[0];
+  const params: unknown[] = [];
+  parts.forEach((part, i) => {
+    text += part.text + strings[i + 1];
+    params.push(...part.params);
+  });
+  return { text, params };
+}
+
+function join(parts: Frag[], separator: string): Frag {
+  return { text: parts.map((p) => p.text).join(separator), params: parts.flatMap((p) => p.params) };
+}
+
+function combine(kind: 'and' | 'or', parts: Frag[]): Frag {
+  return sql`(${join(parts, kind === 'and' ? ' AND ' : ' OR ')})`;
+}
+
+/** `= ?` for one value, `IN (?, ?...)` for several. */
+function inList(values: unknown[]): Frag {
+  return values.length === 1 ? sql`= ${param(values[0])}` : sql`IN (${join(values.map(param), ', ')})`;
+}
+
+function logical<L>(node: Logical<L>, leaf: (l: L) => Frag): Frag {
+  return isLogicalNode(node) ? combine(node.kind, node.items.map((i) => logical(i, leaf))) : leaf(node);
+}
+
+const toFragment = (f: Frag): SqlFragment => ({ sql: f.text, params: f.params });
+
+// ---------------------------------------------------------------------------------------------
+// q terms
+// ---------------------------------------------------------------------------------------------
+
+/** Where a term's value lives in an instance row `a` of `attributes`. */
+interface Target {
+  /** JSON text of the target value, NULL when the instance does not have it. */
+  json: Frag;
+  /** Boolean: the target is a language map. */
+  languageMap: Frag;
+  /** Boolean: the target is the value of a VocabProperty. */
+  vocab: Frag;
+  /** The target is the instance's primary value, so vnum / vstr / vtime describe it. */
+  indexed: boolean;
+}
+
+/** `WHEN` arms naming the member that holds the primary value, per attribute type (cf. model.ts primaryValue). */
+const PRIMARY_MEMBER_ARMS = raw(
+  "WHEN 'Relationship' THEN 'object' WHEN 'LanguageProperty' THEN 'languageMap' WHEN 'VocabProperty' THEN 'vocab' " +
+    "WHEN 'JsonProperty' THEN 'json' WHEN 'ListProperty' THEN 'valueList' WHEN 'ListRelationship' THEN 'objectList' ELSE 'value'",
+);
+
+/** A JSON path step for one object key, quoted and escaped (`."a\"b"`). */
+function pathStep(key: string): string {
+  return `.${JSON.stringify(key)}`;
+}
+
+function targetOf(attr: AttrPath, expandAttr: TermExpander): Target {
+  const trail = attr.jsonPath.map(pathStep).join('');
+  const none = raw('0');
+  if (attr.subAttrs.length === 0 && attr.member === undefined) {
+    return trail === ''
+      ? { json: raw('a.value'), languageMap: raw(`a.kind = 'LanguageProperty'`), vocab: raw(`a.kind = 'VocabProperty'`), indexed: true }
+      : { json: sql`a.value -> ${param('$' + trail)}`, languageMap: none, vocab: none, indexed: false };
+  }
+  const sub = '$' + attr.subAttrs.map((s) => pathStep(expandAttr(s))).join('');
+  if (attr.member !== undefined) {
+    return { json: sql`a.data -> ${param(`${sub}.${attr.member}`)}`, languageMap: none, vocab: none, indexed: false };
+  }
+  const subType = sql`a.data ->> ${param(`${sub}.type`)}`;
+  return {
+    json: sql`a.data -> (${param(sub + '.')} || CASE ${subType} ${PRIMARY_MEMBER_ARMS} END || ${param(trail)})`,
+    languageMap: trail === '' ? sql`${subType} = 'LanguageProperty'` : none,
+    vocab: trail === '' ? sql`${subType} = 'VocabProperty'` : none,
+    indexed: false,
+  };
+}
+
+/** One elementary test of a term: a comparison with a value, a range, or a regex match. */
+type Test =
+  | { op: '=' | '<' | '<=' | '>' | '>='; value: QValue }
+  | { op: 'between'; value: ComparableValue; to: ComparableValue }
+  | { op: 'regexp'; pattern: string };
+
+function testsOf(term: Extract<QTerm, { kind: 'compare' | 'match' }>): Test[] {
+  if (term.kind === 'match') return [{ op: 'regexp', pattern: term.pattern }];
+  const { op, operand } = term;
+  if (operand.kind === 'range') return [{ op: 'between', value: operand.from, to: operand.to }];
+  const sqlOp = op === '==' || op === '!=' ? '=' : op;
+  return operand.values.map((value) => ({ op: sqlOp, value }));
+}
+
+function compileTerm(term: QTerm, expandAttr: TermExpander): Frag {
+  const name = param(expandAttr(term.attr.name));
+  const target = targetOf(term.attr, expandAttr);
+  const instances = (cond: Frag) => sql`SELECT a.entity_pk FROM attributes a WHERE a.name = ${name} AND ${cond}`;
+  const present = target.indexed ? raw('a.value IS NOT NULL') : sql`${target.json} IS NOT NULL`;
+  if (term.kind === 'exists') return sql`e.pk IN (${instances(present)})`;
+  if (term.kind === 'notExists') return sql`e.pk NOT IN (${instances(present)})`;
+
+  const tests = testsOf(term);
+  const negated = term.kind === 'match' ? term.negated : term.op === '!=';
+  const elements = elementsSatisfy(target, join(tests.map((t) => elementTest(t, expandAttr)), ' OR '));
+  const fast = target.indexed ? tests.map((t) => indexedTest(t, expandAttr)).filter((f): f is Frag => f !== null) : [];
+  // Instances whose indexed columns are all NULL hold arrays, objects, booleans or null.
+  const composite = target.indexed ? sql`a.vnum IS NULL AND a.vstr IS NULL AND ${elements}` : elements;
+  if (negated) {
+    const positive = join([...fast, composite], ' OR ');
+    return sql`e.pk IN (${instances(sql`${present} AND NOT IFNULL((${positive}), 0)`)})`;
+  }
+  const parts = fast.length > 0 ? [sql`e.pk IN (${instances(sql`(${join(fast, ' OR ')})`)})`] : [];
+  parts.push(sql`e.pk IN (${instances(composite)})`);
+  return parts.length === 1 ? parts[0] : combine('or', parts);
+}
+
+/** `x <op> ?` (or `x BETWEEN ? AND ?`) for the SQL forms `from` (and `to`) of the test's bounds. */
+function compare(x: Frag, op: Test['op'], from: unknown, to?: unknown): Frag {
+  if (op === 'between') return sql`${x} BETWEEN ${param(from)} AND ${param(to)}`;
+  return sql`${x} ${raw(op === 'regexp' ? 'REGEXP' : op)} ${param(from)}`;
+}
+
+/** SQL text a date (resp. time) string must match to be compared as one. */
+const DATE_GLOB = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'";
+const TIME_GLOB = "'[0-2][0-9]:[0-5][0-9]*'";
+
+/** Expanded forms worth comparing to VocabProperty values (string/URI equality only). */
+function vocabForms(test: Test, expandAttr: TermExpander): string[] {
+  if (test.op !== '=' || (test.value.type !== 'string' && test.value.type !== 'uri')) return [];
+  const expanded = expandAttr(test.value.value);
+  return expanded === test.value.value ? [] : [expanded];
+}
+
+/** A test on the indexed columns of instance row `a`, or null when they cannot decide it. */
+function indexedTest(test: Test, expandAttr: TermExpander): Frag | null {
+  if (test.op === 'regexp') return compare(raw('a.vstr'), 'regexp', test.pattern);
+  const to = test.op === 'between' ? test.to : undefined;
+  const v = test.value;
+  switch (v.type) {
+    case 'number':
+      return compare(raw('a.vnum'), test.op, v.value, to?.value);
+    case 'dateTime':
+      return compare(raw('a.vtime'), test.op, v.ms, (to as typeof v | undefined)?.ms);
+    case 'date':
+      return sql`(${compare(raw('a.vtime'), test.op, v.ms, (to as typeof v | undefined)?.ms)} OR (a.vstr GLOB ${raw(DATE_GLOB)} AND ${compare(raw('a.vstr'), test.op, v.value, to?.value)}))`;
+    case 'time':
+      return sql`(a.vstr GLOB ${raw(TIME_GLOB)} AND ${compare(raw('a.vstr'), test.op, v.value, to?.value)})`;
+    case 'string':
+    case 'uri': {
+      const direct = compare(raw('a.vstr'), test.op, v.value, to?.value);
+      const vocab = vocabForms(test, expandAttr);
+      return vocab.length === 0 ? direct : sql`(${direct} OR (a.kind = 'VocabProperty' AND a.vstr ${inList(vocab)}))`;
+    }
+    case 'boolean':
+      return null;
+  }
+}
+
+/**
+ * The string form of element `j`: a JSON string, or the `@value` of a DateTime/Date/Time typed
+ * literal; NULL otherwise.
+ */
+const ELEMENT_STRING = raw(
+  "(CASE j.type WHEN 'text' THEN j.value WHEN 'object' THEN (CASE WHEN j.value ->> '$.\"@type\"' IN ('DateTime', 'Date', 'Time') THEN j.value ->> '$.\"@value\"' END) END)",
+);
+const ELEMENT_TIME = raw(`${DATETIME_MS_FUNCTION}(${ELEMENT_STRING.text})`);
+
+/** A test on element `j` of a target (see elementsSatisfy); `s.vocab` tells a vocab target. */
+function elementTest(test: Test, expandAttr: TermExpander): Frag {
+  if (test.op === 'regexp') return compare(ELEMENT_STRING, 'regexp', test.pattern);
+  const to = test.op === 'between' ? test.to : undefined;
+  const v = test.value;
+  switch (v.type) {
+    case 'number':
+      return sql`(j.type IN ('integer', 'real') AND ${compare(raw('j.value'), test.op, v.value, to?.value)})`;
+    case 'dateTime':
+      return compare(ELEMENT_TIME, test.op, v.ms, (to as typeof v | undefined)?.ms);
+    case 'date':
+      return sql`(${compare(ELEMENT_TIME, test.op, v.ms, (to as typeof v | undefined)?.ms)} OR (${ELEMENT_STRING} GLOB ${raw(DATE_GLOB)} AND ${compare(ELEMENT_STRING, test.op, v.value, to?.value)}))`;
+    case 'time':
+      return sql`(${ELEMENT_STRING} GLOB ${raw(TIME_GLOB)} AND ${compare(ELEMENT_STRING, test.op, v.value, to?.value)})`;
+    case 'string':
+    case 'uri': {
+      const direct = compare(ELEMENT_STRING, test.op, v.value, to?.value);
+      const vocab = vocabForms(test, expandAttr);
+      return vocab.length === 0 ? direct : sql`(${direct} OR (s.vocab AND ${ELEMENT_STRING} ${inList(vocab)}))`;
+    }
+    case 'boolean':
+      return sql`j.type = ${param(v.value ? 'true' : 'false')}`;
+  }
+}
+
+/** Boolean: some element `j` of the target satisfies `test`. */
+function elementsSatisfy(target: Target, test: Frag): Frag {
+  return sql`EXISTS (SELECT 1 FROM (SELECT ${target.json} AS t, ${target.languageMap} AS lang, ${target.vocab} AS vocab) s, json_each(CASE WHEN s.lang THEN (SELECT json_group_array(l.value) FROM json_tree(s.t) l WHERE l.type = 'text') WHEN json_type(s.t) = 'array' THEN s.t ELSE json_array(json(s.t)) END) j WHERE ${test})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// scopeQ
+// ---------------------------------------------------------------------------------------------
+
+/** Condition on scope string `s.value` for one scope pattern; null when any scope matches. */
+function scopeCondition(scope: ScopeTerm): Frag | null {
+  if (scope.segments.length === 0) return null;
+  if (scope.segments.includes(ANY_SEGMENT)) {
+    const body = scope.segments.map((s) => (s === ANY_SEGMENT ? '/[^/]+' : '/' + escapeRegex(s))).join('');
+    return sql`s.value REGEXP ${param(`^${body}${scope.descendants ? '(?:/.*)?' : ''}$`)}`;
+  }
+  const path = '/' + scope.segments.join('/');
+  if (!scope.descendants) return sql`s.value = ${param(path)}`;
+  return sql`(s.value = ${param(path)} OR substr(s.value, 1, ${param(path.length + 1)}) = ${param(path + '/')})`;
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

@@ -1,0 +1,84 @@
+/**
+ * Starts a real Urbis server on a loopback port with a fresh SQLite file, for tests that go
+ * through the HTTP API like any client.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { buildUrbis, type Urbis } from '../../src/server/app.js';
+import type { Config } from '../../src/config.js';
+
+export const API = '/ngsi-ld/v1';
+export const CORE_V19 = 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.9.jsonld';
+export const LINK_REL = 'http://www.w3.org/ns/json-ld#context';
+
+export interface TestServer {
+  urbis: Urbis;
+  base: string;
+  dataDir: string;
+  /** fetch relative to the server root, JSON body by default. */
+  request(method: string, url: string, opts?: RequestOptions): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json: any;
+}
+
+export function linkHeader(url: string): string {
+  return `<${url}>; rel="${LINK_REL}"; type="application/ld+json"`;
+}
+
+export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const dataDir = overrides.dataDir ?? mkdtempSync(path.join(tmpdir(), 'urbis-test-'));
+  const config: Config = {
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    maxBody: 1024 * 1024,
+    logLevel: 'silent',
+    remoteContexts: false,
+    ...overrides,
+  };
+  const urbis = await buildUrbis(config);
+  await urbis.app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (urbis.app.server.address() as AddressInfo).port;
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    urbis,
+    base,
+    dataDir,
+    async request(method, url, opts = {}) {
+      const headers: Record<string, string> = { ...opts.headers };
+      let body: string | undefined = opts.rawBody;
+      if (opts.body !== undefined) {
+        body = JSON.stringify(opts.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const res = await fetch(base + url, { method, headers, body });
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      return { status: res.status, headers: res.headers, text, json };
+    },
+    async close() {
+      await urbis.close();
+      if (!overrides.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
