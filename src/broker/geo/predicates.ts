@@ -206,7 +206,7 @@ function segment(a: XY, b: XY): Segment {
 
 function indexed(segments: Segment[]): Pick<Shape, 'segments' | 'maxSpanX'> {
   segments.sort((s, t) => s.box[0] - t.box[0]);
-  return { segments, maxSpanX: Math.max(0, ...segments.map((s) => s.box[2] - s.box[0])) };
+  return { segments, maxSpanX: segments.reduce((m, s) => Math.max(m, s.box[2] - s.box[0]), 0) };
 }
 
 /** The segments of `s` whose boxes touch `box` (within tolerance). */
@@ -367,12 +367,12 @@ function locateInRing(ring: XY[], p: XY): Loc {
  */
 function interiorPoint(rings: XY[][]): XY | null {
   const ys = rings.flat().map((p) => p[1]);
-  const minY = Math.min(...ys);
-  const maxY = Math.max(...ys);
+  const minY = ys.reduce((m, y) => Math.min(m, y));
+  const maxY = ys.reduce((m, y) => Math.max(m, y));
   if (minY === maxY) return null;
   const mid = (minY + maxY) / 2;
-  const below = Math.max(...ys.filter((y) => y <= mid));
-  const above = Math.min(...ys.filter((y) => y > mid));
+  const below = ys.reduce((m, y) => (y <= mid && y > m ? y : m), minY);
+  const above = ys.reduce((m, y) => (y > mid && y < m ? y : m), maxY);
   const scanY = (below + above) / 2;
   const xs: number[] = [];
   for (const ring of rings) {

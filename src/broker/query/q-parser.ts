@@ -182,7 +182,7 @@ export class SyntaxReader {
 export interface LogicalSyntax<L> {
   /** Characters acting as OR (AND is always `;`). */
   orOperators: string;
-  /** What a leaf is called in messages ("query term", "entity type"...). */
+  /** What a leaf is called in messages, with its article ("a query term", "an entity type"...). */
   leafName: string;
   /** Reads one leaf at the cursor, stopping before the next operator or parenthesis. */
   parseLeaf: (reader: SyntaxReader) => L;
@@ -231,7 +231,7 @@ export function parseLogical<L>(input: string, where: string, syntax: LogicalSyn
       r.pos++;
       return inner;
     }
-    if (c === '' || c === ')' || c === ';' || isOr(c)) throw r.unexpected(`a ${syntax.leafName}`);
+    if (c === '' || c === ')' || c === ';' || isOr(c)) throw r.unexpected(syntax.leafName);
     const leaf = syntax.parseLeaf(r);
     const next = r.peek();
     if (next !== '' && next !== ')' && next !== ';' && !isOr(next)) throw r.unexpected();
@@ -249,7 +249,7 @@ export function parseLogical<L>(input: string, where: string, syntax: LogicalSyn
 
 /** Parses a q into its AST; throws BadRequestData / TooComplexQuery (see the module comment). */
 export function parseQ(q: string, where = 'q'): QNode {
-  return parseLogical(q, where, { orOperators: '|', leafName: 'query term', parseLeaf: parseTerm });
+  return parseLogical(q, where, { orOperators: '|', leafName: 'a query term', parseLeaf: parseTerm });
 }
 
 const NAME_CHAR = /[\p{L}\p{N}_\-:/#]/u;

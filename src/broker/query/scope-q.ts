@@ -35,7 +35,7 @@ const isSegmentChar = (c: string) => c !== '' && !/[\s/#+,;|()"]/.test(c);
 
 /** Parses a scopeQ; throws BadRequestData (syntax) or TooComplexQuery (size, nesting). */
 export function parseScopeQ(scopeQ: string, where = 'scopeQ'): ScopeQuery {
-  return parseLogical(scopeQ, where, { orOperators: '|,', leafName: 'scope', parseLeaf: parseScope });
+  return parseLogical(scopeQ, where, { orOperators: '|,', leafName: 'a scope', parseLeaf: parseScope });
 }
 
 function parseScope(r: SyntaxReader): ScopeTerm {

@@ -29,7 +29,7 @@ const isTypeChar = (c: string) => c !== '' && !/[\s,;|()"]/.test(c);
 export function parseTypeSelection(selection: string, where = 'type'): TypeSelection {
   return parseLogical(selection, where, {
     orOperators: '|,',
-    leafName: 'entity type',
+    leafName: 'an entity type',
     parseLeaf: (r: SyntaxReader): TypeTerm => {
       const name = r.takeWhile(isTypeChar);
       if (name === '') throw r.unexpected('an entity type');
