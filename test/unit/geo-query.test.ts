@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NgsiError } from '../../src/errors.js';
-import type { Geometry, Position } from '../../src/broker/geo/geometry.js';
+import { positionsOf, type Geometry, type Position } from '../../src/broker/geo/geometry.js';
 import { intersects } from '../../src/broker/geo/predicates.js';
 import { matchesGeoQuery, parseGeoQuery, parseGeorel, searchBox, type GeoQuery } from '../../src/broker/geo/geo-query.js';
 
@@ -221,6 +221,11 @@ describe('searchBox', () => {
       }
     }
     expect(matched).toBeGreaterThan(1000);
+    // the query geometries' own positions sit on the edges of the boxes
+    for (const { q } of queries) {
+      const box = searchBox(q)!;
+      for (const p of positionsOf(q.geometry)) if (matchesGeoQuery(q, pt(p))) expect(inBox(p, box)).toBe(true);
+    }
   });
 
   it('every matching polygon intersects the box', () => {

@@ -24,7 +24,8 @@ export type GeoRelation = (typeof GEO_RELATIONS)[number];
 
 /**
  * A parsed `georel`. `near` bounds the distance between the entity's geometry and the query
- * geometry: at most (`maxDistance`) or at least (`minDistance`) `metres`.
+ * geometry (of any type, not only Point): at most (`maxDistance`) or at least (`minDistance`)
+ * `metres`, both inclusive.
  */
 export type Georel =
   | { relation: 'near'; bound: 'maxDistance' | 'minDistance'; metres: number }
@@ -110,7 +111,7 @@ export function parseGeorel(text: string): Georel {
 
 function parseGeometry(type: string, coordinates: unknown): Geometry {
   if (!isGeometryType(type)) {
-    throw badRequest(`geometry: unsupported geometry type "${type}"; expected one of ${GEOMETRY_TYPES.join(', ')}`);
+    throw badRequest(`geometry: unsupported geometry type ${JSON.stringify(type)}; expected one of ${GEOMETRY_TYPES.join(', ')}`);
   }
   let coords = coordinates;
   if (typeof coords === 'string') {
@@ -163,8 +164,11 @@ export function matchesGeoQuery(q: GeoQuery, g: Geometry): boolean {
 
 /**
  * A box `[minX, minY, maxX, maxY]` for an R-tree pre-filter: every geometry that can match `q`
- * intersects it (for `within`, `equals` and `near;maxDistance` it lies wholly inside it).
- * Null when no box can pre-filter (`disjoint`, `near;minDistance`).
+ * has at least one point in it (for `within` and `equals` it lies wholly inside it), so entities
+ * whose bounding box misses it cannot match. For `near;maxDistance` it is the query geometry's box
+ * grown by the distance: in degrees of latitude, and in degrees of longitude at the box's latitude
+ * farthest from the equator; it spans all longitudes when it would cross the antimeridian or
+ * reach a pole. Null when no box can pre-filter (`disjoint`, `near;minDistance`).
  */
 export function searchBox(q: GeoQuery): BBox | null {
   const { georel } = q;
