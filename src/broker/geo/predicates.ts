@@ -414,8 +414,13 @@ class Matrix {
 
 function relate(a: Shape, b: Shape): Matrix {
   const m = new Matrix();
-  sampleSkeleton(a, b, (la, lb) => record(m, a, b, la, lb), m);
-  sampleSkeleton(b, a, (lb, la) => record(m, a, b, la, lb), m);
+  const linear = a.dim === 1 && b.dim === 1;
+  const sample = (la: Loc, lb: Loc, onPiece: boolean) => {
+    record(m, a, b, la, lb);
+    if (linear && onPiece && la === 'I' && lb === 'I') m.linearInteriors = true;
+  };
+  sampleSkeleton(a, b, sample);
+  sampleSkeleton(b, a, (lb, la, onPiece) => sample(la, lb, onPiece));
   return m;
 }
 
@@ -443,11 +448,11 @@ function record(m: Matrix, a: Shape, b: Shape, la: Loc, lb: Loc): void {
 
 /**
  * Emits the locations (in `x`, in `y`) of `x`'s skeleton: its vertices, the points where its
- * segments meet `y`, one point inside each piece of its segments cut at those points, and one
- * interior point per polygon.
+ * segments meet `y`, one point inside each piece of its segments cut at those points (`onPiece`),
+ * and one interior point per polygon.
  */
-function sampleSkeleton(x: Shape, y: Shape, emit: (lx: Loc, ly: Loc) => void, m: Matrix): void {
-  for (const v of x.vertices) emit(ownLocation(x, v), locate(y, v));
+function sampleSkeleton(x: Shape, y: Shape, emit: (lx: Loc, ly: Loc, onPiece: boolean) => void): void {
+  for (const v of x.vertices) emit(ownLocation(x, v), locate(y, v), false);
   for (const s of x.segments) {
     const crossings: XY[] = [];
     const ts = [0, 1];
@@ -458,22 +463,20 @@ function sampleSkeleton(x: Shape, y: Shape, emit: (lx: Loc, ly: Loc) => void, m:
       }
     }
     if (y.dim === 0) for (const p of y.vertices) if (onSegment(p, s)) ts.push(paramOn(s, p));
-    for (const p of crossings) emit(locate(x, p), locate(y, p));
+    for (const p of crossings) emit(locate(x, p), locate(y, p), false);
 
     ts.sort((p, q) => p - q);
     const minStep = TOLERANCE_DEG / Math.hypot(s.b[0] - s.a[0], s.b[1] - s.a[1]);
     let from = 0;
     for (const t of ts) {
       if (t - from <= minStep) continue;
-      const ly = locate(y, pointAt(s, (from + t) / 2));
-      if (x.dim === 1 && y.dim === 1 && ly === 'I') m.linearInteriors = true;
-      emit(x.dim === 1 ? 'I' : 'B', ly);
+      emit(x.dim === 1 ? 'I' : 'B', locate(y, pointAt(s, (from + t) / 2)), true);
       from = t;
     }
   }
   for (const polygon of x.polygons) {
     const p = interiorPoint(polygon);
-    if (p) emit('I', locate(y, p));
+    if (p) emit('I', locate(y, p), false);
   }
 }
 

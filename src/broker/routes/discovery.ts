@@ -19,13 +19,15 @@ export function discoveryRoutes(app: FastifyInstance, deps: BrokerDeps): void {
     const types = await service.types(tenant);
     const body =
       req.query.details === 'true'
-        ? types.map((t) => ({
+        ? types
+            .map((t) => ({
             id: t.type,
             type: 'EntityType',
             typeName: ctx.compactType(t.type),
-            attributeNames: t.attributes.map((a) => ctx.compactIri(a.name)),
+            attributeNames: t.attributes.map((a) => ctx.compactIri(a.name)).sort(),
           }))
-        : { id: `urn:ngsi-ld:EntityTypeList:${randomUUID()}`, type: 'EntityTypeList', typeList: types.map((t) => ctx.compactType(t.type)) };
+            .sort((a, b) => a.typeName.localeCompare(b.typeName))
+        : { id: `urn:ngsi-ld:EntityTypeList:${randomUUID()}`, type: 'EntityTypeList', typeList: types.map((t) => ctx.compactType(t.type)).sort() };
     return sendJson(reply, media, ctx, body, coreUrl);
   });
 
@@ -41,12 +43,14 @@ export function discoveryRoutes(app: FastifyInstance, deps: BrokerDeps): void {
       type: 'EntityTypeInfo',
       typeName: ctx.compactType(info.type),
       entityCount: info.entityCount,
-      attributeDetails: info.attributes.map((a) => ({
+      attributeDetails: info.attributes
+        .map((a) => ({
         id: a.name,
         type: 'Attribute',
         attributeName: ctx.compactIri(a.name),
         attributeTypes: a.kinds,
-      })),
+      }))
+        .sort((a, b) => a.attributeName.localeCompare(b.attributeName)),
     }, coreUrl);
   });
 
@@ -57,8 +61,8 @@ export function discoveryRoutes(app: FastifyInstance, deps: BrokerDeps): void {
     const attrs = await service.attributes(tenant);
     const body =
       req.query.details === 'true'
-        ? attrs.map((a) => attributeBody(a, ctx))
-        : { id: `urn:ngsi-ld:AttributeList:${randomUUID()}`, type: 'AttributeList', attributeList: attrs.map((a) => ctx.compactIri(a.name)) };
+        ? attrs.map((a) => attributeBody(a, ctx)).sort((a, b) => a.attributeName.localeCompare(b.attributeName))
+        : { id: `urn:ngsi-ld:AttributeList:${randomUUID()}`, type: 'AttributeList', attributeList: attrs.map((a) => ctx.compactIri(a.name)).sort() };
     return sendJson(reply, media, ctx, body, coreUrl);
   });
 

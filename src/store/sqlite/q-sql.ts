@@ -23,7 +23,9 @@
  * - When the target is the attribute's own primary value, scalar values are compared on the
  *   indexed columns vnum / vstr / vtime (uncorrelated `e.pk IN (...)` subqueries, so the
  *   (name, vnum|vstr|vtime) indexes serve them); arrays, objects and booleans (those columns are
- *   NULL) are examined with json_each on `value`.
+ *   NULL) are examined with json_each on `value`. That second subquery reads every instance of
+ *   the attribute unless the schema has a partial index such as
+ *   `attributes (name, entity_pk) WHERE vnum IS NULL AND vstr IS NULL`, which it is written to use.
  */
 import {
   isLogicalNode,
@@ -213,6 +215,11 @@ function compare(x: Frag, op: Test['op'], from: unknown, to?: unknown): Frag {
   return sql`${x} ${raw(op === 'regexp' ? 'REGEXP' : op)} ${param(from)}`;
 }
 
+/** The instant of a date-time or date bound (undefined for other values or no bound). */
+function msOf(v: QValue | undefined): number | undefined {
+  return v !== undefined && 'ms' in v ? v.ms : undefined;
+}
+
 /** SQL text a date (resp. time) string must match to be compared as one. */
 const DATE_GLOB = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'";
 const TIME_GLOB = "'[0-2][0-9]:[0-5][0-9]*'";
@@ -233,16 +240,18 @@ function indexedTest(test: Test, expandAttr: TermExpander): Frag | null {
     case 'number':
       return compare(raw('a.vnum'), test.op, v.value, to?.value);
     case 'dateTime':
-      return compare(raw('a.vtime'), test.op, v.ms, (to as typeof v | undefined)?.ms);
+      return compare(raw('a.vtime'), test.op, v.ms, msOf(to));
     case 'date':
-      return sql`(${compare(raw('a.vtime'), test.op, v.ms, (to as typeof v | undefined)?.ms)} OR (a.vstr GLOB ${raw(DATE_GLOB)} AND ${compare(raw('a.vstr'), test.op, v.value, to?.value)}))`;
+      return sql`(${compare(raw('a.vtime'), test.op, v.ms, msOf(to))} OR (a.vstr GLOB ${raw(DATE_GLOB)} AND ${compare(raw('a.vstr'), test.op, v.value, to?.value)}))`;
     case 'time':
       return sql`(a.vstr GLOB ${raw(TIME_GLOB)} AND ${compare(raw('a.vstr'), test.op, v.value, to?.value)})`;
     case 'string':
     case 'uri': {
       const direct = compare(raw('a.vstr'), test.op, v.value, to?.value);
       const vocab = vocabForms(test, expandAttr);
-      return vocab.length === 0 ? direct : sql`(${direct} OR (a.kind = 'VocabProperty' AND a.vstr ${inList(vocab)}))`;
+      if (vocab.length === 0) return direct;
+      // Written as one IN on vstr so that the (name, vstr) index serves it.
+      return sql`(a.vstr ${inList([v.value, ...vocab])} AND (a.vstr = ${param(v.value)} OR a.kind = 'VocabProperty'))`;
     }
     case 'boolean':
       return null;
@@ -267,9 +276,9 @@ function elementTest(test: Test, expandAttr: TermExpander): Frag {
     case 'number':
       return sql`(j.type IN ('integer', 'real') AND ${compare(raw('j.value'), test.op, v.value, to?.value)})`;
     case 'dateTime':
-      return compare(ELEMENT_TIME, test.op, v.ms, (to as typeof v | undefined)?.ms);
+      return compare(ELEMENT_TIME, test.op, v.ms, msOf(to));
     case 'date':
-      return sql`(${compare(ELEMENT_TIME, test.op, v.ms, (to as typeof v | undefined)?.ms)} OR (${ELEMENT_STRING} GLOB ${raw(DATE_GLOB)} AND ${compare(ELEMENT_STRING, test.op, v.value, to?.value)}))`;
+      return sql`(${compare(ELEMENT_TIME, test.op, v.ms, msOf(to))} OR (${ELEMENT_STRING} GLOB ${raw(DATE_GLOB)} AND ${compare(ELEMENT_STRING, test.op, v.value, to?.value)}))`;
     case 'time':
       return sql`(${ELEMENT_STRING} GLOB ${raw(TIME_GLOB)} AND ${compare(ELEMENT_STRING, test.op, v.value, to?.value)})`;
     case 'string':
