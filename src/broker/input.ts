@@ -7,7 +7,7 @@ import { badRequest } from '../errors.js';
 import type { CompiledContext } from './jsonld/compiled-context.js';
 import { validateGeometry } from './geo/geometry.js';
 import { ATTRIBUTE_KINDS, type AttrInstance, type AttributeKind } from './model.js';
-import { isDate, isLanguageTag, isTime, requireDateTime, requireName, requireScope, requireUri } from './values/validate.js';
+import { isDate, isLanguageTag, isLocalDateTime, isTime, requireDateTime, requireName, requireScope, requireUri } from './values/validate.js';
 
 /** The value that deletes an attribute in update and merge operations. */
 export const NGSI_LD_NULL = 'urn:ngsi-ld:null';
@@ -253,7 +253,7 @@ function checkPropertyValue(v: unknown, where: string): unknown {
   if (isObject(v) && v['@value'] !== undefined) {
     const t = v['@type'];
     const lit = v['@value'];
-    if (t === 'DateTime') requireDateTime(lit, `${where} DateTime`);
+    if (t === 'DateTime' && !isLocalDateTime(lit)) throw badRequest(`${where}: ${JSON.stringify(lit)} is not a DateTime (like 2024-05-01T10:00:00Z)`);
     else if (t === 'Date' && !isDate(lit)) throw badRequest(`${where}: ${JSON.stringify(lit)} is not a Date (YYYY-MM-DD)`);
     else if (t === 'Time' && !isTime(lit)) throw badRequest(`${where}: ${JSON.stringify(lit)} is not a Time (hh:mm:ss)`);
   }

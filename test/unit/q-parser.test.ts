@@ -247,6 +247,7 @@ describe('parseQ: errors', () => {
     ['a[]==1', /empty key in trailing path at position 3/],
     ['a[b==1', /unexpected end, expected '\]' at position 7/],
     ['a.observedAt.b', /'observedAt' may only end an attribute path, in 'a.observedAt.b'/],
+    ['observedAt.unitCode.x', /'unitCode' may only end an attribute path/],
     ['a.observedAt[x]', /a trailing path cannot follow 'observedAt' in 'a.observedAt\[x\]'/],
     ['!a==1', /'!a' \(non-existence\) cannot be followed by an operator at position 3/],
     ['!', /unexpected end, expected an attribute name at position 2/],

@@ -316,8 +316,8 @@ function parseAttribute(r: SyntaxReader): AttrPath {
     // A full IRI: its dots are part of the name.
     return { name: segments.join('.'), subAttrs: [], member, jsonPath, text };
   }
-  const misplaced = segments.find(isMember);
-  if (misplaced !== undefined && misplaced !== segments[0]) {
+  const misplaced = segments.slice(1).find(isMember);
+  if (misplaced !== undefined) {
     throw r.error(`'${misplaced}' may only end an attribute path, in '${text}'`, start);
   }
   return { name: segments[0], subAttrs: segments.slice(1), member, jsonPath, text };

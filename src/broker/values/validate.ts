@@ -15,6 +15,8 @@ const LANGUAGE_TAG = /^(@none|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)$/;
 
 export const isUri = (s: unknown): s is string => typeof s === 'string' && s.length <= 2048 && URI.test(s);
 export const isDateTime = (s: unknown): s is string => typeof s === 'string' && DATE_TIME.test(s) && !Number.isNaN(Date.parse(s));
+/** A date-time whose zone may be missing (read as UTC), as many published data sets write them. */
+export const isLocalDateTime = (s: unknown): s is string => typeof s === 'string' && (isDateTime(s) || isDateTime(s + 'Z'));
 export const isDate = (s: unknown): s is string => typeof s === 'string' && DATE.test(s);
 export const isTime = (s: unknown): s is string => typeof s === 'string' && TIME.test(s);
 export const isLanguageTag = (s: string): boolean => LANGUAGE_TAG.test(s);
