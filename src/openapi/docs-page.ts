@@ -48,6 +48,21 @@ function schemaLabel(s: unknown): string {
   return '';
 }
 
+/** Like schemaLabel, as HTML: schema names link to their row in the Schemas table. */
+function schemaHtml(s: unknown): string {
+  if (!isObject(s)) return '';
+  if (typeof s.$ref === 'string') {
+    const name = s.$ref.split('/').pop() ?? '';
+    return s.$ref.startsWith('#/components/schemas/') ? `<a href="#${escapeHtml(slug('schema', name))}">${escapeHtml(name)}</a>` : escapeHtml(name);
+  }
+  for (const k of ['oneOf', 'anyOf', 'allOf'] as const) {
+    const list = s[k];
+    if (Array.isArray(list)) return list.map(schemaHtml).filter((x) => x).join(k === 'allOf' ? ' &amp; ' : ' | ');
+  }
+  if (s.type === 'array') return `array of ${schemaHtml(s.items) || 'any'}`;
+  return escapeHtml(schemaLabel(s));
+}
+
 /** A fragment identifier built from text: letters, digits and hyphens. */
 function slug(prefix: string, text: string): string {
   return `${prefix}-${text.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase()}`;
@@ -90,15 +105,16 @@ function parametersTable(doc: Json, o: Op): string {
   const rows = params
     .map((p) => {
       const s = deref(doc, p.schema);
-      const type = schemaLabel(isObject(p.schema) && typeof p.schema.$ref === 'string' ? p.schema : s);
+      const type = schemaHtml(isObject(p.schema) && typeof p.schema.$ref === 'string' ? p.schema : s);
       const dflt = s.default !== undefined ? ` Default: ${JSON.stringify(s.default)}.` : '';
+      const example = p.example !== undefined ? ` Example: <code>${escapeHtml(typeof p.example === 'string' ? p.example : JSON.stringify(p.example))}</code>` : '';
       return (
         '<tr>' +
         `<th scope="row"><code>${escapeHtml(p.name)}</code></th>` +
         `<td>${escapeHtml(p.in)}</td>` +
         `<td>${p.required === true ? 'yes' : 'no'}</td>` +
-        `<td>${escapeHtml(type)}</td>` +
-        `<td>${escapeHtml(String(p.description ?? '') + dflt)}</td>` +
+        `<td>${type}</td>` +
+        `<td>${escapeHtml(String(p.description ?? '') + dflt)}${example}</td>` +
         '</tr>'
       );
     })
@@ -118,8 +134,8 @@ function requestBodySection(doc: Json, o: Op): string {
   const content = isObject(body.content) ? body.content : {};
   const items = Object.entries(content)
     .map(([media, m]) => {
-      const label = schemaLabel(isObject(m) ? m.schema : undefined);
-      return `<li><code>${escapeHtml(media)}</code>${label ? `: ${escapeHtml(label)}` : ''}</li>`;
+      const label = schemaHtml(isObject(m) ? m.schema : undefined);
+      return `<li><code>${escapeHtml(media)}</code>${label ? `: ${label}` : ''}</li>`;
     })
     .join('\n');
   return (
@@ -137,8 +153,8 @@ function responsesTable(doc: Json, o: Op): string {
       const content = isObject(r.content) ? r.content : {};
       const media = Object.entries(content)
         .map(([type, m]) => {
-          const label = schemaLabel(isObject(m) ? m.schema : undefined);
-          return `<code>${escapeHtml(type)}</code>${label ? ` (${escapeHtml(label)})` : ''}`;
+          const label = schemaHtml(isObject(m) ? m.schema : undefined);
+          return `<code>${escapeHtml(type)}</code>${label ? ` (${label})` : ''}`;
         })
         .join(', ');
       const headers = isObject(r.headers) ? Object.keys(r.headers) : [];
@@ -186,7 +202,7 @@ function schemasSection(doc: Json): string {
     .map(([name, s]) => {
       const desc = isObject(s) ? String(s.description ?? '') : '';
       const props = isObject(s) && isObject(s.properties) ? Object.keys(s.properties) : [];
-      const members = props.length > 0 ? props.map((p) => `<code>${escapeHtml(p)}</code>`).join(', ') : escapeHtml(schemaLabel(s));
+      const members = props.length > 0 ? props.map((p) => `<code>${escapeHtml(p)}</code>`).join(', ') : schemaHtml(s);
       return `<tr><th scope="row" id="${escapeHtml(slug('schema', name))}"><code>${escapeHtml(name)}</code></th><td>${escapeHtml(desc)}</td><td>${members}</td></tr>`;
     })
     .join('\n');

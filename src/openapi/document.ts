@@ -506,14 +506,14 @@ function problem(description: string, types: ErrorType[]): Json {
     examples[t] = { summary: `${t} (${ErrorTypes[t]})`, value: new NgsiError(t, description).toProblem() };
   }
   return {
-    description: `${description} (${types.map((t) => `${t}`).join(', ')})`,
+    description: `${types.join(' or ')}: ${description}.`,
     content: { [JSON_TYPE]: { schema: schema('ProblemDetails'), examples } },
   };
 }
 
 function responses(): Record<string, Json> {
   return {
-    BadRequest: problem('The request is malformed: invalid JSON or parameters, an invalid entity or attribute, a bad @context or NGSILD-Tenant', ['BadRequestData', 'InvalidRequest']),
+    BadRequest: problem('The request is malformed: invalid JSON or parameters, an invalid entity or attribute, a bad @context or NGSILD-Tenant, a body over the size limit', ['BadRequestData']),
     Forbidden: problem('The query is too complex (q, type or scopeQ too long or nested too deep) or asks for too many results (limit over the maximum)', ['TooComplexQuery', 'TooManyResults']),
     NotFound: problem('The entity (or attribute) does not exist, or the tenant does not exist', ['ResourceNotFound', 'NonexistentTenant']),
     TenantNotFound: problem('The tenant named by NGSILD-Tenant does not exist', ['NonexistentTenant']),

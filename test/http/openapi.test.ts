@@ -113,6 +113,9 @@ describe('GET /openapi.json', () => {
     expect(served.length).toBeGreaterThan(20);
     for (const r of served) expect(urbis.app.hasRoute({ method: r.method as any, url: r.path }), `${r.method} ${r.path}`).toBe(true);
     expect(served).toContainEqual({ method: 'PATCH', path: '/ngsi-ld/v1/entities/:entityId/attrs/:attrId' });
+    // No route escaped the line parse: as many methods as the printout lists anywhere.
+    const listed = [...urbis.app.printRoutes({ commonPrefix: false }).matchAll(/\(([A-Z]+(?:, [A-Z]+)*)\)/g)].flatMap((m) => m[1].split(', '));
+    expect(served.length).toBe(listed.length);
   });
 
   it('documents exactly the routes the server has, with the right methods', () => {
@@ -314,9 +317,14 @@ describe('GET /docs', () => {
     const tables = [...html.matchAll(/<table>([\s\S]*?)<\/table>/g)].map((m) => m[1]);
     expect(tables.length).toBeGreaterThan(documentedOperations(doc).length);
     for (const t of tables) expect(t.trimStart().startsWith('<caption>')).toBe(true);
-    const ths = html.match(/<th[\s>][^>]*>?/g) ?? [];
-    for (const th of html.match(/<th\b[^>]*>/g) ?? []) expect(th).toMatch(/scope="(row|col)"/);
+    const ths = html.match(/<th\b[^>]*>/g) ?? [];
     expect(ths.length).toBeGreaterThan(0);
+    for (const th of ths) expect(th).toMatch(/scope="(row|col)"/);
+
+    // Every in-page link has its target, and ids are unique.
+    const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const [, target] of html.matchAll(/href="#([^"]+)"/g)) expect(ids, `#${target}`).toContain(target);
 
     // Self-contained: no scripts, no external resources.
     expect(html).not.toMatch(/<script/i);

@@ -10,7 +10,18 @@ import {
 } from '../../src/broker/jsonld/builtin-contexts.js';
 import { ContextResolver, type ContextResolverOptions } from '../../src/broker/jsonld/context-resolver.js';
 import { NgsiError } from '../../src/errors.js';
-import { CONTEXTS, CORE_UNVERSIONED, CORE_V18, CORE_V19, SDM_DOMAINS, sdmPagesUrl, sdmRawUrl } from './reference.js';
+import {
+  CONTEXTS,
+  CORE_UNVERSIONED,
+  CORE_V18,
+  CORE_V19,
+  documentLoader,
+  jsonld,
+  SDM_DOMAINS,
+  sdmPagesUrl,
+  sdmRawUrl,
+  withCore,
+} from './reference.js';
 import { TestServer } from './test-server.js';
 
 const server = new TestServer();
@@ -105,6 +116,15 @@ describe('compile()', () => {
     expect(cc.expandVocabValue(['red', 'blue', 'ex:green'])).toEqual(['http://example.org/red', `${DEFAULT_VOCAB}blue`, 'http://example.org/green']);
     expect(cc.compactVocabValue('http://example.org/green')).toBe('ex:green');
     expect(cc.compactVocabValue(['http://example.org/red'])).toEqual(['red']);
+  });
+
+  test('an IRI that reads as a compact IRI of a prefix term is returned unchanged (jsonld.js throws)', async () => {
+    const cc = await resolver({ allowRemote: false }).compile({ ex: 'http://example.org/' }, 't');
+    const iri = 'ex:stored-before-ex-was-a-prefix';
+    await expect(jsonld.compact([{ '@id': 'urn:x', [iri]: [{ '@id': 'urn:y' }] }], withCore({ ex: 'http://example.org/' }), { documentLoader })).rejects.toThrow(
+      /confused with prefix/,
+    );
+    expect(cc.compactIri(iri)).toBe(iri);
   });
 
   test('a term mapped to null or of keyword form is refused with BadRequestData', async () => {

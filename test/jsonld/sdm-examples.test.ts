@@ -25,6 +25,8 @@ const examples = SDM_DOMAINS.flatMap((domain) =>
 
 const resolver = new ContextResolver({ allowRemote: false, fetchTimeoutMs: 1000, maxContextBytes: 1 << 20, cacheEntries: 10 });
 const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+/** The instances of an attribute (one object or an array of them). */
+const instancesOf = (v: unknown) => (Array.isArray(v) ? v : [v]) as Obj[];
 
 /** The names of an attribute instance that are sub-attributes (not NGSI-LD members). */
 const subAttributeNames = (instance: Obj) => Object.keys(instance).filter((k) => !ATTRIBUTE_MEMBERS.has(k));
@@ -36,7 +38,7 @@ function expandEntity(cc: CompiledContext, doc: Obj) {
     if (ENTITY_MEMBERS.has(name)) continue;
     attrs.set(
       cc.expandTerm(name),
-      asArray(value as Obj).map((instance) => subAttributeNames(instance).map((s) => cc.expandTerm(s)).sort()),
+      instancesOf(value).map((instance) => subAttributeNames(instance).map((s) => cc.expandTerm(s)).sort()),
     );
   }
   return { types: asArray(doc.type as string).map((t) => cc.expandTerm(t)), attrs };
@@ -46,7 +48,7 @@ describe.each(examples)('$name', ({ file }) => {
   const original = JSON.parse(readFileSync(file, 'utf8')) as Obj;
   // What the broker processes: the example's @context followed by the core context it names (or v1.9).
   const core = asArray(original['@context'] as string).filter((c) => [CORE_UNVERSIONED, CORE_V18, CORE_V19].includes(c)).at(-1);
-  const doc = { ...original, '@context': withCore(original['@context'], core ?? CORE_V19) };
+  const doc: Obj = { ...original, '@context': withCore(original['@context'], core ?? CORE_V19) };
 
   test('expansion of type, attribute, member and sub-attribute names matches jsonld.expand', async () => {
     const cc = await resolver.compile(original['@context'], 'tenant');
@@ -58,7 +60,7 @@ describe.each(examples)('$name', ({ file }) => {
       if (ENTITY_MEMBERS.has(name)) continue;
       mine.set(
         cc.expandTerm(name),
-        asArray(value as Obj).map((instance) => Object.keys(instance).map((k) => cc.expandTerm(k)).sort()),
+        instancesOf(value).map((instance) => Object.keys(instance).map((k) => cc.expandTerm(k)).sort()),
       );
     }
     const theirs = new Map<string, string[][]>();
@@ -77,7 +79,7 @@ describe.each(examples)('$name', ({ file }) => {
     const theirNames = Object.keys(compacted).filter((k) => !ENTITY_MEMBERS.has(k)).sort();
     expect([...attrs.keys()].map((iri) => cc.compactIri(iri)).sort()).toEqual(theirNames);
     for (const [iri, instances] of attrs) {
-      const theirInstances = asArray(compacted[cc.compactIri(iri)] as Obj);
+      const theirInstances = instancesOf(compacted[cc.compactIri(iri)]);
       expect(instances.map((subs) => subs.map((s) => cc.compactIri(s)).sort())).toEqual(
         theirInstances.map((instance) => subAttributeNames(instance).sort()),
       );

@@ -8,6 +8,11 @@
  * (see test/jsonld). Term-scoped contexts (`@context` inside a term definition) are kept for the
  * protected-term comparison only: they do not affect the names of entity attributes.
  *
+ * Processing a long-lived local context (a builtin, registered or fetched document) is memoized:
+ * its term definitions are computed once in isolation and merged into the active context, unless
+ * they depend on terms or the @vocab of the contexts before it (then it is processed in place).
+ * This keeps compiling [inline context, SDM context, core context] at a few tens of microseconds.
+ *
  * Compaction follows jsonld.js's IRI Compaction: (1) a term selected through the inverse context,
  * (2) else the suffix after @vocab if that suffix is not itself a term, (3) else the shortest
  * (then lexicographically least) usable compact IRI `prefix:suffix`, (4) else the IRI itself.
@@ -337,7 +342,8 @@ function digestOf(ctx: Readonly<Record<string, unknown>>, source: string): Diges
   const isolated: ActiveContext = { terms: new Map(), hasProtected: false, reads: new Set() };
   try {
     processLocalContext(isolated, ctx, source);
-    digest = isolated.vocabMissing ? null : { ...isolated, reads: isolated.reads! };
+    const { terms, reads, hasProtected, vocab, language, direction } = isolated;
+    digest = isolated.vocabMissing ? null : { terms, reads: reads!, hasProtected, vocab, language, direction };
   } catch {
     digest = null; // processing it in place will report the error
   }

@@ -43,6 +43,8 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX attributes_num ON attributes (name, vnum) WHERE vnum IS NOT NULL;
   CREATE INDEX attributes_str ON attributes (name, vstr) WHERE vstr IS NOT NULL;
   CREATE INDEX attributes_time ON attributes (name, vtime) WHERE vtime IS NOT NULL;
+  -- Arrays, objects and booleans: q falls back to their JSON, only for these rows.
+  CREATE INDEX attributes_composite ON attributes (name, entity_pk) WHERE vnum IS NULL AND vstr IS NULL;
   -- Bounding boxes of GeoProperty instances; id = attributes.pk. Exact tests run on the geometry.
   CREATE VIRTUAL TABLE geo_index USING rtree (id, min_x, max_x, min_y, max_y);
   CREATE TABLE jsonld_contexts (
