@@ -6,7 +6,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
-import { NgsiError, badRequest, toNgsiError } from '../errors.js';
+import { NgsiError, badRequest, invalidRequest, toNgsiError } from '../errors.js';
 import { EntityService } from '../broker/entity-service.js';
 import { ContextService } from '../broker/context-service.js';
 import { ContextResolver } from '../broker/jsonld/context-resolver.js';
@@ -56,7 +56,7 @@ export async function buildUrbis(config: Config): Promise<Urbis> {
     try {
       done(null, JSON.parse(text));
     } catch (err) {
-      done(badRequest(`the body is not valid JSON: ${(err as Error).message}`), undefined);
+      done(invalidRequest(`the body is not valid JSON: ${(err as Error).message}`), undefined);
     }
   });
 
@@ -104,7 +104,7 @@ function fromFastifyError(err: FastifyError, maxBody: number): NgsiError {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new NgsiError('UnsupportedMediaType', `Content-Type must be application/json or application/ld+json (${err.message})`);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return badRequest('the request body is empty');
+      return invalidRequest('the request body is empty');
   }
   if (err.statusCode === 413) return badRequest(`the request body is larger than the limit of ${maxBody} bytes (--max-body)`);
   if (err.statusCode === 415) return new NgsiError('UnsupportedMediaType', err.message);

@@ -122,10 +122,10 @@ describe('bad input is a 400 that names the fault, and nothing is written', () =
     });
   }
 
-  it('rejects malformed JSON', async () => {
+  it('rejects malformed JSON as an InvalidRequest', async () => {
     const r = await s.request('POST', `${API}/entities`, { rawBody: '{"id": "urn:x:1", "type": ', headers: { 'content-type': 'application/json' } });
     expect(r.status).toBe(400);
-    expect(r.json.type).toBe('https://uri.etsi.org/ngsi-ld/errors/BadRequestData');
+    expect(r.json.type).toBe('https://uri.etsi.org/ngsi-ld/errors/InvalidRequest');
     expect(r.json.detail).toMatch(/not valid JSON/);
   });
 
