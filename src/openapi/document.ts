@@ -513,7 +513,7 @@ function problem(description: string, types: ErrorType[]): Json {
 
 function responses(): Record<string, Json> {
   return {
-    BadRequest: problem('The request is malformed: invalid JSON or parameters, an invalid entity or attribute, a bad @context or NGSILD-Tenant, a body over the size limit', ['BadRequestData']),
+    BadRequest: problem('The request is malformed: invalid parameters, an invalid entity or attribute, a bad @context or NGSILD-Tenant, a body over the size limit (BadRequestData); a body that is not JSON (InvalidRequest)', ['BadRequestData', 'InvalidRequest']),
     Forbidden: problem('The query is too complex (q, type or scopeQ too long or nested too deep) or asks for too many results (limit over the maximum)', ['TooComplexQuery', 'TooManyResults']),
     NotFound: problem('The entity (or attribute) does not exist, or the tenant does not exist', ['ResourceNotFound', 'NonexistentTenant']),
     TenantNotFound: problem('The tenant named by NGSILD-Tenant does not exist', ['NonexistentTenant']),
