@@ -32,7 +32,7 @@ describe('POST /entities and GET /entities/{id}', () => {
     const id = 'urn:ngsi-ld:Building:every-kind';
     const created = await s.request('POST', `${API}/entities`, { body: everyKind(id) });
     expect(created.status).toBe(201);
-    expect(created.headers.get('location')).toBe(E(id));
+    expect(created.headers.get('location')).toBe(`${API}/entities/${id}`);
     const got = await s.request('GET', E(id));
     expect(got.status).toBe(200);
     expect(got.headers.get('content-type')).toMatch(/^application\/json/);

@@ -259,7 +259,7 @@ describe('GET /openapi.json', () => {
     const entity = { id: 'urn:ngsi-ld:Test:openapi-1', type: 'Test', name: { type: 'Property', value: 'x' } };
     const created = await fetch(`${base}/ngsi-ld/v1/entities`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(entity) });
     expect(created.status).toBe(201);
-    expect(created.headers.get('location')).toBe('/ngsi-ld/v1/entities/urn%3Angsi-ld%3ATest%3Aopenapi-1');
+    expect(created.headers.get('location')).toBe('/ngsi-ld/v1/entities/urn:ngsi-ld:Test:openapi-1');
     const again = await fetch(`${base}/ngsi-ld/v1/entities`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(entity) });
     expect(again.status).toBe(409);
     const problem = (await again.json()) as Json;

@@ -117,6 +117,16 @@ describe('the q language end to end', () => {
     expect(await q('observed==2024-03-01T00:00:00Z..2024-03-04T22:00:00Z')).toEqual(['urn:ngsi-ld:Sensor:a', 'urn:ngsi-ld:Sensor:b']);
   });
 
+  it('refuses a q that is too long or too deeply nested as TooComplexQuery (403)', async () => {
+    const deep = '('.repeat(40) + 'temperature>1' + ')'.repeat(40);
+    const long = Array.from({ length: 500 }, (_, i) => `temperature>${i}`).join(';');
+    for (const expr of [deep, long]) {
+      const r = await s.request('POST', `${API}/entityOperations/query`, { body: { type: 'Query', entities: [{ type: 'Sensor' }], q: expr } });
+      expect(r.status).toBe(403);
+      expect(r.json.type).toBe('https://uri.etsi.org/ngsi-ld/errors/TooComplexQuery');
+    }
+  });
+
   it('rejects a q that does not parse, saying where', async () => {
     for (const bad of ['temperature>', '(temperature>1', 'temperature=1', 'temperature==1)', 'a b==1']) {
       const r = await s.request('GET', `${API}/entities?type=Sensor&q=${encodeURIComponent(bad)}`);

@@ -15,7 +15,8 @@ import type { BrokerDeps } from './deps.js';
 type IdParams = { Params: { entityId: string } };
 type AttrParams = { Params: { entityId: string; attrId: string } };
 
-export const entityPath = (id: string) => `/ngsi-ld/v1/entities/${encodeURIComponent(id)}`;
+/** Path of an entity; the colons of URNs stay readable (they are allowed in a path segment). */
+export const entityPath = (id: string) => `/ngsi-ld/v1/entities/${encodeURIComponent(id).replace(/%3A/gi, ':')}`;
 
 /** Entities in the negotiated representation (an array, or a GeoJSON FeatureCollection). */
 export function representEntities(entities: Entity[], ctx: CompiledContext, parsed: ParsedQuery, media: MediaType): unknown {
