@@ -4,6 +4,7 @@
  * shared edges, touching corners and points on boundaries are frequent).
  */
 import { describe, expect, it } from 'vitest';
+import { rng } from '../helpers/random.js';
 import type { Geometry, Position } from '../../src/broker/geo/geometry.js';
 import {
   contains,
@@ -14,16 +15,6 @@ import {
   overlaps,
   within,
 } from '../../src/broker/geo/predicates.js';
-
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Grid in real-world coordinates (central Madrid, steps of 0.001°) so floating point is exercised. */
 const X = (i: number) => -3.71 + i * 0.001;

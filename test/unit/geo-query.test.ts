@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rng } from '../helpers/random.js';
 import { NgsiError } from '../../src/errors.js';
 import { positionsOf, type Geometry, type Position } from '../../src/broker/geo/geometry.js';
 import { intersects } from '../../src/broker/geo/predicates.js';
@@ -16,17 +17,6 @@ function destination([lon, lat]: number[], bearing: number, metres: number): Pos
   const l2 = lon * rad + Math.atan2(Math.sin(b) * Math.sin(d) * Math.cos(f1), Math.cos(d) - Math.sin(f1) * Math.sin(f2));
   const lon2 = ((l2 / rad + 540) % 360) - 180;
   return [lon2, f2 / rad];
-}
-
-/** Seeded PRNG (mulberry32) so failures are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function badRequest(fn: () => unknown, fragment: string) {

@@ -2,7 +2,7 @@
  * Routes of /types and /attributes (clause 5.7.5 to 5.7.8): what types and attributes exist.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { notFound } from '../../errors.js';
 import { JSON_LD, JSON_TYPE, negotiate, requestContext, sendJson, tenantOf } from '../http/negotiation.js';
 import type { BrokerDeps } from './deps.js';
@@ -12,10 +12,15 @@ type Details = { Querystring: { details?: string } };
 export function discoveryRoutes(app: FastifyInstance, deps: BrokerDeps): void {
   const { service, resolver, coreUrl } = deps;
 
-  app.get<Details>('/types', async (req, reply) => {
+  /** What every discovery request starts with: the response media type, tenant and @context. */
+  async function readRequest(req: FastifyRequest) {
     const media = negotiate(req, [JSON_TYPE, JSON_LD]);
     const tenant = tenantOf(req);
-    const ctx = await requestContext(req, resolver, tenant);
+    return { media, tenant, ctx: await requestContext(req, resolver, tenant) };
+  }
+
+  app.get<Details>('/types', async (req, reply) => {
+    const { media, tenant, ctx } = await readRequest(req);
     const types = await service.types(tenant);
     const body =
       req.query.details === 'true'
@@ -32,9 +37,7 @@ export function discoveryRoutes(app: FastifyInstance, deps: BrokerDeps): void {
   });
 
   app.get<{ Params: { type: string } }>('/types/:type', async (req, reply) => {
-    const media = negotiate(req, [JSON_TYPE, JSON_LD]);
-    const tenant = tenantOf(req);
-    const ctx = await requestContext(req, resolver, tenant);
+    const { media, tenant, ctx } = await readRequest(req);
     const iri = ctx.expandTerm(req.params.type);
     const info = (await service.types(tenant)).find((t) => t.type === iri);
     if (!info) throw notFound(`no entity of type ${req.params.type} exists`, req.params.type);
@@ -55,9 +58,7 @@ export function discoveryRoutes(app: FastifyInstance, deps: BrokerDeps): void {
   });
 
   app.get<Details>('/attributes', async (req, reply) => {
-    const media = negotiate(req, [JSON_TYPE, JSON_LD]);
-    const tenant = tenantOf(req);
-    const ctx = await requestContext(req, resolver, tenant);
+    const { media, tenant, ctx } = await readRequest(req);
     const attrs = await service.attributes(tenant);
     const body =
       req.query.details === 'true'
@@ -67,9 +68,7 @@ export function discoveryRoutes(app: FastifyInstance, deps: BrokerDeps): void {
   });
 
   app.get<{ Params: { attrId: string } }>('/attributes/:attrId', async (req, reply) => {
-    const media = negotiate(req, [JSON_TYPE, JSON_LD]);
-    const tenant = tenantOf(req);
-    const ctx = await requestContext(req, resolver, tenant);
+    const { media, tenant, ctx } = await readRequest(req);
     const iri = ctx.expandTerm(req.params.attrId);
     const a = (await service.attributes(tenant)).find((x) => x.name === iri);
     if (!a) throw notFound(`no entity has an attribute ${req.params.attrId}`, req.params.attrId);
