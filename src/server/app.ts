@@ -2,7 +2,7 @@
  * Builds the Urbis HTTP server: body parsing, the error mapping to ProblemDetails, health and
  * readiness, the OpenAPI document and its page, and the NGSI-LD API under /ngsi-ld/v1.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
@@ -46,7 +46,8 @@ export async function buildUrbis(config: Config): Promise<Urbis> {
     logger: { level: config.logLevel, base: { service: 'urbis' } },
     bodyLimit: config.maxBody,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
-    disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    // Per-request lines only when debugging: at thousands of requests a second they would drown the log.
+    logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
   });
 
   app.removeAllContentTypeParsers();
