@@ -128,7 +128,7 @@ export function parseRenderOptions(input: QueryInput, ctx: CompiledContext): Ren
   return render;
 }
 
-function parseSelector(raw: unknown, ctx: CompiledContext, where: string): EntitySelector {
+function parseSelector(raw: unknown, where: string): EntitySelector {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw badRequest(`${where} must be an object with id, idPattern and/or type`);
   const r = raw as Record<string, unknown>;
   const sel: EntitySelector = {};
@@ -152,7 +152,7 @@ export function parseQueryInput(input: QueryInput, ctx: CompiledContext): Parsed
   const selectors: EntitySelector[] = [];
   if (input.entities !== undefined) {
     if (!Array.isArray(input.entities) || input.entities.length === 0) throw badRequest('entities must be a non-empty array of selectors');
-    input.entities.forEach((s, i) => selectors.push(parseSelector(s, ctx, `entities[${i}]`)));
+    input.entities.forEach((s, i) => selectors.push(parseSelector(s, `entities[${i}]`)));
   }
   const ids = listParam(input.id);
   if (ids || input.idPattern !== undefined || input.type !== undefined) {
