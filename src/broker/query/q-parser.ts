@@ -45,7 +45,7 @@
  * deeper than MAX_NESTING is a TooComplexQuery.
  */
 import { badRequest, tooComplex, type NgsiError } from '../../errors.js';
-import { dateTimeMillis } from '../../store/sqlite/attribute-index.js';
+import { dateTimeMillis } from '../values/validate.js';
 import { compileSafeRegex } from './regex-guard.js';
 
 /** Longest accepted query (q, type selection, scopeQ), in characters. */

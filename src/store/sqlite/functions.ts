@@ -4,7 +4,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { compileSafeRegex } from '../../broker/query/regex-guard.js';
-import { dateTimeMillis } from './attribute-index.js';
+import { dateTimeMillis } from '../../broker/values/validate.js';
 
 /** Name of the function behind SQLite's `X REGEXP Y` operator (called as `regexp(Y, X)`). */
 export const REGEXP_FUNCTION = 'regexp';
