@@ -1,19 +1,15 @@
 /**
  * The `urbis` command line.
  */
-import { readFileSync } from 'node:fs';
 import { ConfigError, SETTINGS, resolveConfig } from '../config.js';
 import { startServer } from '../server/start.js';
+import { VERSION } from '../version.js';
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 export function helpText(): string {
   const rows = SETTINGS.map((s) => `  ${(s.flag + ' <value>').padEnd(26)} ${s.description}\n  ${''.padEnd(26)} env ${s.env}, default ${s.default}`);
   return [
-    `urbis ${version()} — an open, people-centred smart-city platform (NGSI-LD context broker)`,
+    `urbis ${VERSION} — an open, people-centred smart-city platform (NGSI-LD context broker)`,
     '',
     'Usage:',
     '  urbis start [options]     serve the API at http://<host>:<port>/ngsi-ld/v1',
@@ -49,7 +45,7 @@ export async function main(argv: string[]): Promise<number | void> {
     return 0;
   }
   if (command === '--version' || command === '-v') {
-    process.stdout.write(version() + '\n');
+    process.stdout.write(VERSION + '\n');
     return 0;
   }
   if (command !== 'start') {

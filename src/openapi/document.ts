@@ -7,7 +7,7 @@
  * says what the code does: status codes, media types, headers and NGSI-LD error types. The
  * limits and error types are read from the modules that enforce them. Built once, then cached.
  */
-import { readFileSync } from 'node:fs';
+import { VERSION } from '../version.js';
 import { ERROR_TYPE_BASE, ErrorTypes, NgsiError, type ErrorType } from '../errors.js';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../broker/query/query-params.js';
 import { MAX_BATCH } from '../broker/routes/batch.js';
@@ -37,14 +37,6 @@ const param = (name: string) => ref('parameters', name);
 const response = (name: string) => ref('responses', name);
 const header = (name: string) => ref('headers', name);
 
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Schemas
@@ -1034,12 +1026,11 @@ function paths(): Record<string, Record<string, Json>> {
 // ---------------------------------------------------------------------------------------------
 
 function build(): Json {
-  const version = packageVersion();
   return {
     openapi: '3.1.0',
     info: {
       title: 'Urbis NGSI-LD API',
-      version,
+      version: VERSION,
       description:
         'Urbis is an ETSI NGSI-LD context broker (ETSI GS CIM 009 v1.8/1.9). The NGSI-LD API is under /ngsi-ld/v1: entities and their attributes, ' +
         'batch operations, discovery of types and attributes, and JSON-LD @context management. Bodies are JSON: application/json with the @context ' +

@@ -4,7 +4,6 @@
  */
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { NgsiError, badRequest, invalidRequest, toNgsiError } from '../errors.js';
 import { EntityService } from '../broker/entity-service.js';
@@ -15,6 +14,7 @@ import type { BrokerStore } from '../broker/store.js';
 import { brokerRoutes } from '../broker/routes/index.js';
 import { SqliteBrokerStore } from '../store/sqlite/broker-store.js';
 import { openApiRoutes } from '../openapi/routes.js';
+import { VERSION } from '../version.js';
 
 export const API_PREFIX = '/ngsi-ld/v1';
 
@@ -25,7 +25,6 @@ export interface Urbis {
   close(): Promise<void>;
 }
 
-export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** The media types whose bodies are JSON. */
 const JSON_MEDIA = ['application/json', 'application/ld+json', 'application/merge-patch+json', 'application/geo+json'];
