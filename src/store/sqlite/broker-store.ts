@@ -45,6 +45,8 @@ const attrKey = (name: string, datasetId: string | undefined) => `${name}\u0000$
 export class SqliteBrokerStore implements BrokerStore {
   readonly db: Db;
   private readonly geoQueries = new Map<string, GeoQuery>();
+  /** Prepared statements of generated SQL, by text: query shapes repeat from request to request. */
+  private readonly statements = new Map<string, Statement>();
   private readonly stmt: Record<string, Statement>;
 
   constructor(file: string) {
@@ -71,8 +73,8 @@ export class SqliteBrokerStore implements BrokerStore {
           value = excluded.value, vnum = excluded.vnum, vstr = excluded.vstr, vtime = excluded.vtime
         RETURNING pk`),
       deleteAttr: p('DELETE FROM attributes WHERE pk = ?'),
-      deleteAttrsOf: p('DELETE FROM geo_index WHERE id IN (SELECT pk FROM attributes WHERE entity_pk = ?)'),
-      deleteAllAttrsOf: p('DELETE FROM attributes WHERE entity_pk = ?'),
+      deleteGeoOf: p('DELETE FROM geo_index WHERE id IN (SELECT pk FROM attributes WHERE entity_pk = ?)'),
+      deleteAttrsOf: p('DELETE FROM attributes WHERE entity_pk = ?'),
       upsertGeo: p('INSERT OR REPLACE INTO geo_index (id, min_x, max_x, min_y, max_y) VALUES (?, ?, ?, ?, ?)'),
       deleteGeo: p('DELETE FROM geo_index WHERE id = ?'),
       ctxSave: p(`INSERT INTO jsonld_contexts (tenant, id, url, kind, body, created_at, last_usage, hits) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -173,8 +175,8 @@ export class SqliteBrokerStore implements BrokerStore {
   }
 
   private removeEntity(pk: number): void {
+    this.stmt.deleteGeoOf.run(pk);
     this.stmt.deleteAttrsOf.run(pk);
-    this.stmt.deleteAllAttrsOf.run(pk);
     this.stmt.deleteTypes.run(pk);
     this.stmt.deleteEntity.run(pk);
   }
@@ -228,11 +230,10 @@ export class SqliteBrokerStore implements BrokerStore {
     const whereSql = where.join(' AND ');
     const page: EntityPage = { entities: [] };
     if (query.count) {
-      page.count = (this.db.prepare(`SELECT count(*) AS n FROM entities e WHERE ${whereSql}`).get(...params) as { n: number }).n;
+      page.count = (this.prepared(`SELECT count(*) AS n FROM entities e WHERE ${whereSql}`).get(...params) as { n: number }).n;
     }
     if (query.limit > 0) {
-      const rows = this.db
-        .prepare(`SELECT e.pk, e.id, e.types, e.scopes, e.created_at, e.modified_at FROM entities e WHERE ${whereSql} ORDER BY e.pk LIMIT ? OFFSET ?`)
+      const rows = this.prepared(`SELECT e.pk, e.id, e.types, e.scopes, e.created_at, e.modified_at FROM entities e WHERE ${whereSql} ORDER BY e.pk LIMIT ? OFFSET ?`)
         .all(...params, query.limit, query.offset) as EntityRow[];
       page.entities = this.hydrateMany(rows);
     }
@@ -242,8 +243,7 @@ export class SqliteBrokerStore implements BrokerStore {
   private hydrateMany(rows: EntityRow[]): Entity[] {
     if (rows.length === 0) return [];
     const byEntity = new Map<number, AttrRow[]>(rows.map((r) => [r.pk, []]));
-    const attrRows = this.db
-      .prepare(`SELECT pk, entity_pk, name, dataset_id, data FROM attributes WHERE entity_pk IN (${rows.map(() => '?').join(', ')}) ORDER BY entity_pk, name, dataset_id`)
+    const attrRows = this.prepared(`SELECT pk, entity_pk, name, dataset_id, data FROM attributes WHERE entity_pk IN (${rows.map(() => '?').join(', ')}) ORDER BY entity_pk, name, dataset_id`)
       .all(...rows.map((r) => r.pk)) as AttrRow[];
     for (const a of attrRows) byEntity.get(a.entity_pk)!.push(a);
     return rows.map((r) => this.hydrate(r, byEntity.get(r.pk)!));
@@ -251,17 +251,22 @@ export class SqliteBrokerStore implements BrokerStore {
 
   /** Geo queries are looked up by key from geo_match; keep a bounded set. */
   private rememberGeoQuery(key: string, q: GeoQuery): void {
-    if (this.geoQueries.has(key)) return;
-    if (this.geoQueries.size >= 256) this.geoQueries.delete(this.geoQueries.keys().next().value as string);
-    this.geoQueries.set(key, q);
+    if (!this.geoQueries.has(key)) remember(this.geoQueries, key, q, 256);
+  }
+
+  private prepared(sql: string): Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      remember(this.statements, sql, st, 512);
+    }
+    return st;
   }
 
   async listTypes(tenant: string): Promise<TypeInfo[]> {
-    const counts = this.db
-      .prepare('SELECT type, count(*) AS n FROM entity_types WHERE tenant = ? GROUP BY type ORDER BY type')
+    const counts = this.prepared('SELECT type, count(*) AS n FROM entity_types WHERE tenant = ? GROUP BY type ORDER BY type')
       .all(tenant) as Array<{ type: string; n: number }>;
-    const attrs = this.db
-      .prepare(`SELECT t.type, a.name, group_concat(DISTINCT a.kind) AS kinds FROM entity_types t
+    const attrs = this.prepared(`SELECT t.type, a.name, group_concat(DISTINCT a.kind) AS kinds FROM entity_types t
         JOIN attributes a ON a.entity_pk = t.entity_pk WHERE t.tenant = ? GROUP BY t.type, a.name ORDER BY t.type, a.name`)
       .all(tenant) as Array<{ type: string; name: string; kinds: string }>;
     const byType = new Map<string, TypeInfo>(counts.map((c) => [c.type, { type: c.type, entityCount: c.n, attributes: [] }]));
@@ -270,8 +275,7 @@ export class SqliteBrokerStore implements BrokerStore {
   }
 
   async listAttributes(tenant: string): Promise<AttributeInfo[]> {
-    const rows = this.db
-      .prepare(`SELECT a.name, count(DISTINCT a.entity_pk) AS n, group_concat(DISTINCT a.kind) AS kinds,
+    const rows = this.prepared(`SELECT a.name, count(DISTINCT a.entity_pk) AS n, group_concat(DISTINCT a.kind) AS kinds,
           (SELECT group_concat(DISTINCT t.type) FROM entity_types t JOIN attributes b ON b.entity_pk = t.entity_pk WHERE b.name = a.name AND t.tenant = ?) AS types
         FROM attributes a JOIN entities e ON e.pk = a.entity_pk WHERE e.tenant = ? GROUP BY a.name ORDER BY a.name`)
       .all(tenant, tenant) as Array<{ name: string; n: number; kinds: string; types: string | null }>;
@@ -306,12 +310,18 @@ export class SqliteBrokerStore implements BrokerStore {
   }
 
   async ping(): Promise<boolean> {
-    return (this.db.prepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
+    return (this.prepared('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
   }
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+}
+
+/** Adds to a bounded map, dropping the oldest entry when it is full. */
+function remember<V>(map: Map<string, V>, key: string, value: V, limit: number): void {
+  if (map.size >= limit) map.delete(map.keys().next().value as string);
+  map.set(key, value);
 }
 
 /** One entity selector as SQL: ids, idPattern and type selection AND-ed. */
