@@ -16,6 +16,20 @@ export interface Config {
   logLevel: LogLevel;
   /** Fetch @context URLs that are neither preloaded nor registered. */
   remoteContexts: boolean;
+  /** Run the simulated demo city (issue 4). */
+  demo: boolean;
+  /** Seed of the demo city: the same seed gives the same city and the same events. */
+  demoSeed: number;
+  /** Speed of the demo city: simulated seconds per real second. */
+  demoRate: number;
+  /** MQTT: '' runs the in-process broker on mqttPort; 'off' disables MQTT; mqtt://host:port uses an external broker. */
+  mqtt: string;
+  /** Port of the in-process MQTT broker. */
+  mqttPort: number;
+  /** History retention per entity type, e.g. "Vehicle=30,*=365" (days); empty keeps everything. */
+  retention: string;
+  /** No access control (local development, conformance testing). */
+  open: boolean;
 }
 
 export interface Setting {
@@ -24,6 +38,8 @@ export interface Setting {
   env: string;
   default: string;
   description: string;
+  /** A switch: `--flag` alone means true, `--no-flag` false. */
+  boolean?: true;
 }
 
 export const SETTINGS: Setting[] = [
@@ -32,7 +48,14 @@ export const SETTINGS: Setting[] = [
   { key: 'dataDir', flag: '--data-dir', env: 'URBIS_DATA_DIR', default: './data', description: 'Directory of the embedded store (urbis.db, SQLite in WAL mode)' },
   { key: 'maxBody', flag: '--max-body', env: 'URBIS_MAX_BODY', default: '1mb', description: 'Largest request body accepted (bytes, or with kb/mb suffix)' },
   { key: 'logLevel', flag: '--log-level', env: 'URBIS_LOG_LEVEL', default: 'info', description: `Log level: ${LOG_LEVELS.join(', ')}` },
-  { key: 'remoteContexts', flag: '--remote-contexts', env: 'URBIS_REMOTE_CONTEXTS', default: 'false', description: 'Allow fetching @context URLs that are not preloaded or registered (true/false)' },
+  { key: 'remoteContexts', flag: '--remote-contexts', env: 'URBIS_REMOTE_CONTEXTS', default: 'false', boolean: true, description: 'Allow fetching @context URLs that are not preloaded or registered' },
+  { key: 'demo', flag: '--demo', env: 'URBIS_DEMO', default: 'true', boolean: true, description: 'Run the simulated demo city (--no-demo starts clean)' },
+  { key: 'demoSeed', flag: '--demo-seed', env: 'URBIS_DEMO_SEED', default: '42', description: 'Seed of the demo city (same seed, same city and events)' },
+  { key: 'demoRate', flag: '--demo-rate', env: 'URBIS_DEMO_RATE', default: '1', description: 'Speed of the demo city: simulated seconds per real second' },
+  { key: 'mqtt', flag: '--mqtt', env: 'URBIS_MQTT', default: '', description: 'MQTT: empty runs the in-process broker, mqtt://host:port uses an external one, off disables' },
+  { key: 'mqttPort', flag: '--mqtt-port', env: 'URBIS_MQTT_PORT', default: '1883', description: 'Port of the in-process MQTT broker' },
+  { key: 'retention', flag: '--retention', env: 'URBIS_RETENTION', default: '', description: 'History kept per entity type in days, e.g. "Vehicle=30,*=365"; empty keeps everything' },
+  { key: 'open', flag: '--open', env: 'URBIS_OPEN', default: 'false', boolean: true, description: 'Run WITHOUT access control (local development and conformance testing only)' },
 ];
 
 export class ConfigError extends Error {}
@@ -52,6 +75,17 @@ function parsePort(text: string, what: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${what}: "${text}" is not a port number (0-65535)`);
   return n;
+}
+
+function parseNumber(text: string, what: string, min: number): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < min) throw new ConfigError(`${what}: "${text}" is not a number of at least ${min}`);
+  return n;
+}
+
+function parseMqtt(text: string, what: string): string {
+  if (text === '' || text === 'off' || /^mqtts?:\/\/[^/\s]+/.test(text)) return text;
+  throw new ConfigError(`${what}: "${text}" is not empty, off, or an mqtt://host:port URL`);
 }
 
 function parseBool(text: string, what: string): boolean {
@@ -77,6 +111,13 @@ export function resolveConfig(flags: Record<string, string | undefined>, env: No
   const [maxBody, maxBodyFrom] = get('maxBody');
   const [logLevel, logFrom] = get('logLevel');
   const [remote, remoteFrom] = get('remoteContexts');
+  const [demo, demoFrom] = get('demo');
+  const [seed, seedFrom] = get('demoSeed');
+  const [rate, rateFrom] = get('demoRate');
+  const [mqtt, mqttFrom] = get('mqtt');
+  const [mqttPort, mqttPortFrom] = get('mqttPort');
+  const [retention] = get('retention');
+  const [open, openFrom] = get('open');
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
     throw new ConfigError(`${logFrom}: "${logLevel}" is not a log level (${LOG_LEVELS.join(', ')})`);
   }
@@ -87,5 +128,12 @@ export function resolveConfig(flags: Record<string, string | undefined>, env: No
     maxBody: parseSize(maxBody, maxBodyFrom),
     logLevel: logLevel as LogLevel,
     remoteContexts: parseBool(remote, remoteFrom),
+    demo: parseBool(demo, demoFrom),
+    demoSeed: Math.floor(parseNumber(seed, seedFrom, 0)),
+    demoRate: parseNumber(rate, rateFrom, 0.001),
+    mqtt: parseMqtt(mqtt, mqttFrom),
+    mqttPort: parsePort(mqttPort, mqttPortFrom),
+    retention,
+    open: parseBool(open, openFrom),
   };
 }

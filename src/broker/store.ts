@@ -4,6 +4,7 @@
  * query logic. All methods are tenant-scoped; '' is the default tenant.
  */
 import type { Entity } from './model.js';
+import type { ChangeRecorder, CommitListener } from './changes.js';
 import type { QNode } from './query/q-parser.js';
 import type { TypeSelection } from './query/type-selection.js';
 import type { ScopeQuery } from './query/scope-q.js';
@@ -92,6 +93,13 @@ export interface BrokerStore {
   deleteContext(tenant: string, id: string): Promise<boolean>;
   /** Synchronous look-up of a registered context by URL, for the JSON-LD resolver. */
   lookupContextByUrl(tenant: string, url: string): unknown | undefined;
+  /**
+   * Adds a recorder that every entity write calls inside its transaction (history, the
+   * notification outbox). Recorders are store-specific: they write in the store's own transaction.
+   */
+  addChangeRecorder(recorder: ChangeRecorder): void;
+  /** Adds a listener called after each committed write with the changes it made. */
+  addCommitListener(listener: CommitListener): void;
   /** Store is reachable (for /ready). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -1,64 +1,54 @@
 /**
- * The `urbis` command line.
+ * The `urbis` command line: a registry of commands, each in its own file under cli/commands.
  */
-import { ConfigError, SETTINGS, resolveConfig } from '../config.js';
-import { startServer } from '../server/start.js';
+import { ConfigError, SETTINGS } from '../config.js';
 import { VERSION } from '../version.js';
+import type { Command } from './command.js';
+import { startCommand } from './commands/start.js';
 
+/** Every command; add one here after writing it under cli/commands. */
+export const COMMANDS: Command[] = [startCommand];
 
 export function helpText(): string {
-  const rows = SETTINGS.map((s) => `  ${(s.flag + ' <value>').padEnd(26)} ${s.description}\n  ${''.padEnd(26)} env ${s.env}, default ${s.default}`);
+  const rows = SETTINGS.map((s) => {
+    const flag = s.boolean ? `${s.flag} / --no-${s.flag.slice(2)}` : `${s.flag} <value>`;
+    return `  ${flag.padEnd(30)} ${s.description}\n  ${''.padEnd(30)} env ${s.env}, default ${s.default === '' ? '(empty)' : s.default}`;
+  });
   return [
     `urbis ${VERSION} — an open, people-centred smart-city platform (NGSI-LD context broker)`,
     '',
     'Usage:',
-    '  urbis start [options]     serve the API at http://<host>:<port>/ngsi-ld/v1',
-    '  urbis --help              show this help',
-    '  urbis --version           show the version',
+    ...COMMANDS.map((c) => `  ${c.usage.padEnd(40)} ${c.summary}`),
+    `  ${'urbis <command> --help'.padEnd(40)} help on one command`,
+    `  ${'urbis --version'.padEnd(40)} show the version`,
     '',
-    'Options (flag, then environment variable, then default):',
+    'Server options of urbis start (flag, then environment variable, then default):',
     ...rows,
     '',
   ].join('\n');
 }
 
-/** Splits `--flag value` and `--flag=value` pairs; rejects unknown flags. */
-export function parseFlags(args: string[]): Record<string, string> {
-  const known = new Set(SETTINGS.map((s) => s.flag));
-  const out: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const eq = arg.indexOf('=');
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    if (!known.has(flag)) throw new ConfigError(`unknown option "${flag}" (see urbis --help)`);
-    let value: string | undefined = eq > 0 ? arg.slice(eq + 1) : args[++i];
-    if (value === undefined) throw new ConfigError(`option ${flag} needs a value`);
-    out[flag] = value;
-  }
-  return out;
-}
-
 export async function main(argv: string[]): Promise<number | void> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(helpText());
     return 0;
   }
-  if (command === '--version' || command === '-v') {
+  if (name === '--version' || name === '-v') {
     process.stdout.write(VERSION + '\n');
     return 0;
   }
-  if (command !== 'start') {
-    process.stderr.write(`urbis: unknown command "${command}"\n\n${helpText()}`);
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`urbis: unknown command "${name}"\n\n${helpText()}`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(helpText());
+    process.stdout.write(command.name === 'start' ? helpText() : `Usage: ${command.usage}\n  ${command.summary}\n${command.help ? '\n' + command.help + '\n' : ''}`);
     return 0;
   }
-  let config;
   try {
-    config = resolveConfig(parseFlags(rest));
+    return await command.run(rest);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`urbis: ${err.message}\n`);
@@ -66,5 +56,4 @@ export async function main(argv: string[]): Promise<number | void> {
     }
     throw err;
   }
-  await startServer(config);
 }

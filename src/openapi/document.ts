@@ -12,6 +12,8 @@ import { ERROR_TYPE_BASE, ErrorTypes, NgsiError, type ErrorType } from '../error
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../broker/query/query-params.js';
 import { MAX_BATCH } from '../broker/routes/batch.js';
 
+import { SECTIONS } from './sections.js';
+
 type Json = Record<string, unknown>;
 
 const API = '/ngsi-ld/v1';
@@ -1026,6 +1028,7 @@ function paths(): Record<string, Record<string, Json>> {
 // ---------------------------------------------------------------------------------------------
 
 function build(): Json {
+  const more = <K extends 'paths' | 'schemas' | 'parameters'>(k: K): Json => Object.assign({}, ...SECTIONS.map((sec) => sec[k] ?? {}));
   return {
     openapi: '3.1.0',
     info: {
@@ -1045,11 +1048,12 @@ function build(): Json {
       { name: TAGS.discovery, description: 'Which entity types and attributes exist (/types, /attributes).' },
       { name: TAGS.contexts, description: 'Register, list, serve and delete JSON-LD @contexts (/jsonldContexts).' },
       { name: TAGS.operations, description: 'Health, readiness and this documentation.' },
+      ...SECTIONS.flatMap((sec) => sec.tags),
     ],
-    paths: paths(),
+    paths: { ...paths(), ...more('paths') },
     components: {
-      schemas: schemas(),
-      parameters: parameters(),
+      schemas: { ...schemas(), ...more('schemas') },
+      parameters: { ...parameters(), ...more('parameters') },
       responses: responses(),
       headers: headers(),
     },

@@ -39,17 +39,32 @@ export function linkHeader(url: string): string {
   return `<${url}>; rel="${LINK_REL}"; type="application/ld+json"`;
 }
 
-export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+/** A configuration for tests: loopback, silent, clean (see below), with a fresh data directory. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
   const dataDir = overrides.dataDir ?? mkdtempSync(path.join(tmpdir(), 'urbis-test-'));
-  const config: Config = {
+  return {
     host: '127.0.0.1',
     port: 0,
     dataDir,
     maxBody: 1024 * 1024,
     logLevel: 'silent',
     remoteContexts: false,
+    // Tests start clean, without the demo city or MQTT, and (unless a test is about access
+    // control) without access control, like `urbis start --no-demo --mqtt off --open`.
+    demo: false,
+    demoSeed: 42,
+    demoRate: 1,
+    mqtt: 'off',
+    mqttPort: 1883,
+    retention: '',
+    open: true,
     ...overrides,
   };
+}
+
+export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const config = testConfig(overrides);
+  const dataDir = config.dataDir;
   const urbis = await buildUrbis(config);
   await urbis.app.listen({ host: '127.0.0.1', port: 0 });
   const port = (urbis.app.server.address() as AddressInfo).port;

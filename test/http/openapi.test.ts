@@ -17,6 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildUrbis, type Urbis } from '../../src/server/app.js';
+import { testConfig } from '../helpers/server.js';
 
 type Json = Record<string, any>;
 
@@ -29,7 +30,7 @@ let doc: Json;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'urbis-openapi-'));
-  urbis = await buildUrbis({ host: '127.0.0.1', port: 0, dataDir, maxBody: 1048576, logLevel: 'silent', remoteContexts: false });
+  urbis = await buildUrbis(testConfig({ dataDir }));
   await urbis.app.listen({ host: '127.0.0.1', port: 0 });
   const addr = urbis.app.server.address();
   if (!addr || typeof addr === 'string') throw new Error('no TCP address');

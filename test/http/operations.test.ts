@@ -2,7 +2,7 @@
  * Running Urbis: the `urbis` command, its configuration, health and readiness, persistence across
  * restarts, and a graceful stop on SIGTERM.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,15 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import { API, startServer } from '../helpers/server.js';
+import { BIN, startUrbisProcess, type UrbisProcess } from '../helpers/process.js';
 
-const ROOT = path.resolve(__dirname, '../..');
-const BIN = path.join(ROOT, 'bin/urbis.js');
-
-beforeAll(() => {
-  // The command runs the compiled code: build it as `npm install` does.
-  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
-  expect(r.status, r.stdout + r.stderr).toBe(0);
-}, 120_000);
 
 describe('configuration', () => {
   it('takes flags over environment variables over defaults', () => {
@@ -57,43 +50,26 @@ describe('the urbis command', () => {
 
   describe('a running server', () => {
     let dir: string;
-    let child: ChildProcess;
+    let proc: UrbisProcess;
     let base: string;
     let logs = '';
 
     const start = async (): Promise<void> => {
-      logs = '';
-      child = spawn('node', [BIN, 'start', '--host', '127.0.0.1', '--port', '0', '--log-level', 'info'], {
-        env: { ...process.env, URBIS_DATA_DIR: dir },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      child.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
-      // pino logs the address Fastify listens on.
-      base = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no listening line in: ${logs}`)), 20_000);
-        const check = () => {
-          const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(logs);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m[1]);
-          } else setTimeout(check, 50);
-        };
-        check();
-      });
+      proc = await startUrbisProcess(dir);
+      base = proc.base;
     };
 
     const stop = async (): Promise<number | null> => {
-      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-      child.kill('SIGTERM');
-      return exited;
+      const code = await proc.stop();
+      logs = proc.logs();
+      return code;
     };
 
     beforeAll(() => {
       dir = mkdtempSync(path.join(tmpdir(), 'urbis-cli-'));
     });
     afterAll(() => {
-      if (child && child.exitCode === null) child.kill('SIGKILL');
+      if (proc && proc.child.exitCode === null) proc.child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     });
 
@@ -108,9 +84,9 @@ describe('the urbis command', () => {
         body: JSON.stringify({ id: 'urn:ngsi-ld:Thing:kept', type: 'Thing', n: 1 }),
       });
       expect(created.status).toBe(201);
+      expect(await stop()).toBe(0);
       // Logs are JSON lines.
       expect(() => JSON.parse(logs.split('\n').find((l) => l.includes('listening'))!)).not.toThrow();
-      expect(await stop()).toBe(0);
       expect(logs).toContain('stopped');
     }, 60_000);
 

@@ -17,6 +17,7 @@ import type {
   StoredContext,
   TypeInfo,
 } from '../../broker/store.js';
+import { allAttributes, type AttributeChange, type ChangeRecorder, type CommitListener, type EntityChange } from '../../broker/changes.js';
 import { boundingBox, type Geometry } from '../../broker/geo/geometry.js';
 import { matchesGeoQuery, searchBox, type GeoQuery } from '../../broker/geo/geo-query.js';
 import { compileQ, compileScopeQ, compileTypeSelection } from './q-sql.js';
@@ -48,6 +49,8 @@ export class SqliteBrokerStore implements BrokerStore {
   /** Prepared statements of generated SQL, by text: query shapes repeat from request to request. */
   private readonly statements = new Map<string, Statement>();
   private readonly stmt: Record<string, Statement>;
+  private readonly recorders: ChangeRecorder[] = [];
+  private readonly listeners: CommitListener[] = [];
 
   constructor(file: string) {
     this.db = openDatabase(file);
@@ -95,35 +98,64 @@ export class SqliteBrokerStore implements BrokerStore {
     return row ? this.hydrate(row, this.stmt.attrsOf.all(row.pk) as AttrRow[]) : undefined;
   }
 
+  addChangeRecorder(recorder: ChangeRecorder): void {
+    this.recorders.push(recorder);
+  }
+
+  addCommitListener(listener: CommitListener): void {
+    this.listeners.push(listener);
+  }
+
   async mutateEntity<R>(tenant: string, id: string, mutate: EntityMutator<R>): Promise<R> {
-    return this.db.transaction(() => this.applyMutation(tenant, id, mutate))();
+    const changes: EntityChange[] = [];
+    const result = this.db.transaction(() => this.applyMutation(tenant, id, mutate, changes))();
+    this.committed(changes);
+    return result;
   }
 
   async mutateEntities<R>(tenant: string, items: BatchItem<R>[]): Promise<BatchOutcome<R>[]> {
     const outcomes: BatchOutcome<R>[] = [];
+    const changes: EntityChange[] = [];
     // One transaction (one fsync) for the batch; each entity in its own savepoint, so a failing
     // entity leaves no trace while the others are written.
     this.db.transaction(() => {
       for (const item of items) {
+        const mark = changes.length;
         try {
-          const result = this.db.transaction(() => this.applyMutation(tenant, item.id, item.mutate))();
+          const result = this.db.transaction(() => this.applyMutation(tenant, item.id, item.mutate, changes))();
           outcomes.push({ id: item.id, ok: true, result });
         } catch (error) {
+          changes.length = mark;
           outcomes.push({ id: item.id, ok: false, error });
         }
       }
     })();
+    this.committed(changes);
     return outcomes;
   }
 
-  private applyMutation<R>(tenant: string, id: string, mutate: EntityMutator<R>): R {
+  private committed(changes: EntityChange[]): void {
+    if (changes.length === 0) return;
+    for (const l of this.listeners) l(changes);
+  }
+
+  private record(change: EntityChange, changes: EntityChange[]): void {
+    for (const r of this.recorders) r(change);
+    changes.push(change);
+  }
+
+  private applyMutation<R>(tenant: string, id: string, mutate: EntityMutator<R>, changes: EntityChange[]): R {
     const row = this.stmt.entityById.get(tenant, id) as EntityRow | undefined;
     const attrRows = row ? (this.stmt.attrsOf.all(row.pk) as AttrRow[]) : [];
     const current = row ? this.hydrate(row, attrRows) : undefined;
     const { next, result } = mutate(current);
     if (next === undefined) return result;
     if (next === null) {
-      if (row) this.removeEntity(row.pk);
+      if (row && current) {
+        this.removeEntity(row.pk);
+        const at = new Date().toISOString();
+        this.record({ tenant, id, op: 'deleted', before: current, attributes: allAttributes(current, 'deleted'), at }, changes);
+      }
       return result;
     }
     this.stmt.ensureTenant.run(tenant, next.createdAt ?? new Date().toISOString());
@@ -142,12 +174,16 @@ export class SqliteBrokerStore implements BrokerStore {
       this.stmt.deleteTypes.run(pk);
       for (const t of next.types) this.stmt.insertType.run(tenant, t, pk);
     }
-    this.writeAttributeDiff(pk, attrRows, next);
+    const attributes = this.writeAttributeDiff(pk, attrRows, next);
+    const change: EntityChange = { tenant, id, op: row ? 'updated' : 'created', after: next, attributes, at: next.modifiedAt ?? new Date().toISOString() };
+    if (current) change.before = current;
+    this.record(change, changes);
     return result;
   }
 
-  /** Writes only the attribute instances that changed, and removes the ones that are gone. */
-  private writeAttributeDiff(entityPk: number, before: AttrRow[], next: Entity): void {
+  /** Writes only the attribute instances that changed, removes the ones that are gone, and says which. */
+  private writeAttributeDiff(entityPk: number, before: AttrRow[], next: Entity): AttributeChange[] {
+    const changed: AttributeChange[] = [];
     const old = new Map(before.map((r) => [attrKey(r.name, r.dataset_id), r]));
     for (const [name, instances] of Object.entries(next.attrs)) {
       for (const inst of instances) {
@@ -156,6 +192,10 @@ export class SqliteBrokerStore implements BrokerStore {
         const prev = old.get(key);
         old.delete(key);
         if (prev && prev.data === data) continue;
+        const c: AttributeChange = { name, kind: prev ? 'updated' : 'created', current: inst };
+        if (inst.datasetId !== undefined) c.datasetId = inst.datasetId;
+        if (prev) c.previous = JSON.parse(prev.data) as AttrInstance;
+        changed.push(c);
         const cols = attributeIndexColumns(inst);
         const { pk } = this.stmt.upsertAttr.get(
           entityPk, name, inst.datasetId ?? '', inst.type, data, cols.value, cols.vnum, cols.vstr, cols.vtime,
@@ -171,7 +211,11 @@ export class SqliteBrokerStore implements BrokerStore {
     for (const gone of old.values()) {
       this.stmt.deleteAttr.run(gone.pk);
       this.stmt.deleteGeo.run(gone.pk);
+      const c: AttributeChange = { name: gone.name, kind: 'deleted', previous: JSON.parse(gone.data) as AttrInstance };
+      if (gone.dataset_id !== '') c.datasetId = gone.dataset_id;
+      changed.push(c);
     }
+    return changed;
   }
 
   private removeEntity(pk: number): void {
