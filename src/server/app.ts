@@ -77,12 +77,19 @@ export async function buildUrbis(config: Config): Promise<Urbis> {
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'store unreachable' });
   });
   await app.register(openApiRoutes);
+  const brokerDeps = { service, resolver, contexts, coreUrl: DEFAULT_CORE_CONTEXT_URL };
   await app.register(
     async (api) => {
-      brokerRoutes(api, { service, resolver, contexts, coreUrl: DEFAULT_CORE_CONTEXT_URL });
+      brokerRoutes(api, brokerDeps);
     },
     { prefix: API_PREFIX },
   );
+
+  // Features beyond the broker. Each one wires its store (on the same database), its logic and
+  // its routes here, and adds a closer for its background work (stopped before the store closes,
+  // in reverse order).
+  const closers: Array<() => Promise<void>> = [];
+
   await app.ready();
 
   return {
@@ -90,6 +97,7 @@ export async function buildUrbis(config: Config): Promise<Urbis> {
     store,
     async close() {
       await app.close();
+      for (const close of closers.reverse()) await close();
       await store.close();
     },
   };

@@ -22,18 +22,30 @@ export function openDatabase(file: string): Db {
   return db;
 }
 
-/** Applies the migrations the database has not seen yet, each in its own transaction. */
-export function migrate(db: Db): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-  const row = db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null };
-  const current = row.v ?? 0;
-  if (current > MIGRATIONS.length) {
-    throw new Error(`the database schema is version ${current}, newer than this Urbis (${MIGRATIONS.length}); upgrade Urbis`);
-  }
-  for (let v = current + 1; v <= MIGRATIONS.length; v++) {
+/**
+ * Applies the migrations of one component (the broker, history, subscriptions, ...) that the
+ * database has not seen yet, each in its own transaction, and records them in schema_migrations.
+ * Each component owns its tables and its list; versions count from 1 per component.
+ */
+export function migrate(db: Db, component = 'broker', migrations: string[] = MIGRATIONS): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT NOT NULL, version INTEGER NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (component, version))');
+  // Databases of the first release recorded the broker's versions in schema_version.
+  const legacy = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
+  if (legacy) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v - 1]);
-      db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)').run(v, new Date().toISOString());
+      db.exec("INSERT OR IGNORE INTO schema_migrations (component, version, applied_at) SELECT 'broker', version, applied_at FROM schema_version");
+      db.exec('DROP TABLE schema_version');
+    })();
+  }
+  const row = db.prepare('SELECT max(version) AS v FROM schema_migrations WHERE component = ?').get(component) as { v: number | null };
+  const current = row.v ?? 0;
+  if (current > migrations.length) {
+    throw new Error(`the database's ${component} schema is version ${current}, newer than this Urbis knows (${migrations.length}); upgrade Urbis`);
+  }
+  for (let v = current + 1; v <= migrations.length; v++) {
+    db.transaction(() => {
+      db.exec(migrations[v - 1]);
+      db.prepare('INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, ?)').run(component, v, new Date().toISOString());
     })();
   }
 }

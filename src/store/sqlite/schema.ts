@@ -1,6 +1,7 @@
 /**
  * SQLite schema of the broker's store. Versioned: each entry of MIGRATIONS is applied once, in
- * order, and recorded in schema_version.
+ * order, and recorded in schema_migrations as component 'broker' (see database.ts). Other
+ * features keep their own migration lists next to their stores.
  */
 export const MIGRATIONS: string[] = [
   `
