@@ -1,0 +1,86 @@
+/**
+ * The dispatcher: after each commit (coalesced) and at start-up, reads the outbox in order,
+ * evaluates every subscription of the row's tenant against the change (matcher.ts concerns),
+ * renders the data item for each one that matches, and moves the items into the subscriptions'
+ * queues while removing the outbox rows, in one transaction. It never runs inside a write.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { concerns } from './matcher.js';
+import { renderChange } from './notification.js';
+import type { SubscriptionRegistry } from './registry.js';
+import type { QueueItem, SubscriptionStore } from './store.js';
+
+/** Outbox rows read per transaction. */
+const BATCH = 500;
+
+export class Dispatcher {
+  private scheduled = false;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    private readonly store: SubscriptionStore,
+    private readonly registry: SubscriptionRegistry,
+    /** Called with the queue keys that received items. */
+    private readonly onQueued: (keys: Set<string>) => void,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /** Asks for a run soon; many wake-ups in a row lead to one run. */
+  wake(): void {
+    if (this.scheduled || this.closed) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.run();
+    });
+  }
+
+  private run(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.again = false;
+    this.running = this.drain()
+      .catch((err: unknown) => {
+        this.log.error({ err }, 'subscriptions: dispatching the outbox failed; retrying in 1 s');
+        setTimeout(() => this.wake(), 1000).unref();
+      })
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) this.wake();
+      });
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.closed) {
+      const rows = await this.store.readOutbox(BATCH);
+      if (rows.length === 0) return;
+      const items: QueueItem[] = [];
+      const keys = new Set<string>();
+      const now = Date.now();
+      for (const row of rows) {
+        for (const cs of this.registry.ofTenant(row.tenant)) {
+          try {
+            if (!concerns(cs, row.change, now)) continue;
+            items.push({ tenant: row.tenant, subscriptionId: cs.stored.subscription.id, data: renderChange(cs, row.change) });
+            keys.add(cs.key);
+          } catch (err) {
+            this.log.error({ err, subscription: cs.stored.subscription.id }, 'subscriptions: could not match or render a change');
+          }
+        }
+      }
+      await this.store.moveToQueues(rows[rows.length - 1].seq, items);
+      if (keys.size > 0) this.onQueued(keys);
+      if (rows.length < BATCH) return;
+    }
+  }
+
+  /** Stops waking; waits for a run in progress. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.running;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Wires subscriptions into the server: the SQLite store on the broker's database, the service
+ * (recorder, dispatcher, workers, periodic scheduler) and the routes under /ngsi-ld/v1. Returns
+ * the service (for in-process receivers) and the closer of its background work.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ContextResolver } from '../broker/jsonld/context-resolver.js';
+import type { SqliteBrokerStore } from '../store/sqlite/broker-store.js';
+import { SqliteSubscriptionStore } from '../store/sqlite/subscription-store.js';
+import { subscriptionRoutes } from './routes.js';
+import { SubscriptionService } from './service.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The subscriptions service: in-process consumers register their receivers on it. */
+    subscriptions: SubscriptionService;
+  }
+}
+
+export interface SubscriptionsSetup {
+  service: SubscriptionService;
+  close(): Promise<void>;
+}
+
+export async function setupSubscriptions(
+  app: FastifyInstance,
+  deps: { store: SqliteBrokerStore; resolver: ContextResolver; coreUrl: string; notifyTimeoutMs: number; prefix: string },
+): Promise<SubscriptionsSetup> {
+  const service = new SubscriptionService({
+    store: new SqliteSubscriptionStore(deps.store.db),
+    broker: deps.store,
+    compileContext: (value, tenant) => deps.resolver.compile(value, tenant),
+    coreUrl: deps.coreUrl,
+    notifyTimeoutMs: deps.notifyTimeoutMs,
+    log: app.log,
+  });
+  app.decorate('subscriptions', service);
+  await app.register(async (api) => subscriptionRoutes(api, service, deps.coreUrl), { prefix: deps.prefix });
+  await service.start();
+  return { service, close: () => service.close() };
+}
