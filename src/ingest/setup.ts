@@ -1,0 +1,36 @@
+/**
+ * Wires the device gateway into the server: its store on the broker's database, the gateway,
+ * its HTTP routes and the MQTT side. Returns the gateway (the simulator feeds it) and a closer.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import type { ContextResolver } from '../broker/jsonld/context-resolver.js';
+import type { SqliteBrokerStore } from '../store/sqlite/broker-store.js';
+import { SqliteIngestStore } from '../store/sqlite/ingest-store.js';
+import { Gateway } from './gateway.js';
+import { startMqtt } from './mqtt.js';
+import { ingestRoutes, provisioningRoutes } from './routes.js';
+
+export interface IngestSetup {
+  gateway: Gateway;
+  /** URL of the MQTT broker the gateway listens on; undefined when MQTT is off. */
+  mqttUrl?: string;
+  close(): Promise<void>;
+}
+
+export async function setupIngest(app: FastifyInstance, config: Config, store: SqliteBrokerStore, resolver: ContextResolver): Promise<IngestSetup> {
+  const log = app.log.child({ component: 'ingest' });
+  const gateway = new Gateway({ store: new SqliteIngestStore(store.db), broker: store, resolver, log });
+  await gateway.load();
+  await app.register(async (scope) => provisioningRoutes(scope, gateway));
+  await app.register(async (scope) => ingestRoutes(scope, gateway));
+  const mqtt = await startMqtt(config.mqtt, config.mqttPort, gateway, log);
+  return {
+    gateway,
+    mqttUrl: mqtt?.url,
+    async close() {
+      await mqtt?.close();
+      await gateway.close();
+    },
+  };
+}
