@@ -30,6 +30,24 @@ export interface Config {
   retention: string;
   /** No access control (local development, conformance testing). */
   open: boolean;
+  /** Longest wait for a notification endpoint to acknowledge (ms). */
+  notifyTimeout: number;
+  /** OpenID Connect single sign-on: issuer URL ('' disables), client id and secret. */
+  oidcIssuer: string;
+  oidcClientId: string;
+  oidcClientSecret: string;
+  /** Claim of an OIDC token that carries the user's groups or roles. */
+  oidcRoleClaim: string;
+  /** Claim value to Urbis role, e.g. "city-admins=admin,traffic=operator"; empty: values that are role names. */
+  oidcRoleMap: string;
+  /** Origins allowed to call the API from a browser (CORS), comma-separated. */
+  corsOrigins: string[];
+  /** Requests per minute per client address (0: no limit). */
+  rateLimit: number;
+  /** Requests per minute per API key or account (0: no limit). */
+  keyRateLimit: number;
+  /** Clients reach Urbis over HTTPS (a TLS-terminating proxy): send Strict-Transport-Security. */
+  https: boolean;
 }
 
 export interface Setting {
@@ -56,6 +74,16 @@ export const SETTINGS: Setting[] = [
   { key: 'mqttPort', flag: '--mqtt-port', env: 'URBIS_MQTT_PORT', default: '1883', description: 'Port of the in-process MQTT broker' },
   { key: 'retention', flag: '--retention', env: 'URBIS_RETENTION', default: '', description: 'History kept per entity type in days, e.g. "Vehicle=30,*=365"; empty keeps everything' },
   { key: 'open', flag: '--open', env: 'URBIS_OPEN', default: 'false', boolean: true, description: 'Run WITHOUT access control (local development and conformance testing only)' },
+  { key: 'notifyTimeout', flag: '--notify-timeout', env: 'URBIS_NOTIFY_TIMEOUT', default: '10000', description: 'Longest wait for a notification endpoint to acknowledge, in ms (then retried later)' },
+  { key: 'oidcIssuer', flag: '--oidc-issuer', env: 'URBIS_OIDC_ISSUER', default: '', description: 'OpenID Connect issuer URL for single sign-on (empty: local accounts and API keys only)' },
+  { key: 'oidcClientId', flag: '--oidc-client-id', env: 'URBIS_OIDC_CLIENT_ID', default: '', description: 'OIDC client id (the audience of accepted tokens)' },
+  { key: 'oidcClientSecret', flag: '--oidc-client-secret', env: 'URBIS_OIDC_CLIENT_SECRET', default: '', description: 'OIDC client secret (web sign-in through the provider)' },
+  { key: 'oidcRoleClaim', flag: '--oidc-role-claim', env: 'URBIS_OIDC_ROLE_CLAIM', default: 'roles', description: 'OIDC token claim holding groups or roles' },
+  { key: 'oidcRoleMap', flag: '--oidc-role-map', env: 'URBIS_OIDC_ROLE_MAP', default: '', description: 'Claim value to role, e.g. "city-admins=admin,traffic=operator" (empty: values that are role names)' },
+  { key: 'corsOrigins', flag: '--cors-origins', env: 'URBIS_CORS_ORIGINS', default: '', description: 'Origins allowed to call the API from browsers (CORS), comma-separated' },
+  { key: 'rateLimit', flag: '--rate-limit', env: 'URBIS_RATE_LIMIT', default: '1200', description: 'Requests per minute per client address (0: no limit)' },
+  { key: 'keyRateLimit', flag: '--key-rate-limit', env: 'URBIS_KEY_RATE_LIMIT', default: '6000', description: 'Requests per minute per API key or account (0: no limit)' },
+  { key: 'https', flag: '--https', env: 'URBIS_HTTPS', default: 'false', boolean: true, description: 'Clients reach Urbis over HTTPS (TLS proxy): send Strict-Transport-Security' },
 ];
 
 export class ConfigError extends Error {}
@@ -118,6 +146,9 @@ export function resolveConfig(flags: Record<string, string | undefined>, env: No
   const [mqttPort, mqttPortFrom] = get('mqttPort');
   const [retention] = get('retention');
   const [open, openFrom] = get('open');
+  const [rateLimit, rateLimitFrom] = get('rateLimit');
+  const [keyRateLimit, keyRateLimitFrom] = get('keyRateLimit');
+  const [https, httpsFrom] = get('https');
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
     throw new ConfigError(`${logFrom}: "${logLevel}" is not a log level (${LOG_LEVELS.join(', ')})`);
   }
@@ -135,5 +166,15 @@ export function resolveConfig(flags: Record<string, string | undefined>, env: No
     mqttPort: parsePort(mqttPort, mqttPortFrom),
     retention,
     open: parseBool(open, openFrom),
+    notifyTimeout: Math.floor(parseNumber(get('notifyTimeout')[0], get('notifyTimeout')[1], 1)),
+    oidcIssuer: get('oidcIssuer')[0].replace(/\/+$/, ''),
+    oidcClientId: get('oidcClientId')[0],
+    oidcClientSecret: get('oidcClientSecret')[0],
+    oidcRoleClaim: get('oidcRoleClaim')[0],
+    oidcRoleMap: get('oidcRoleMap')[0],
+    corsOrigins: get('corsOrigins')[0].split(',').map((o) => o.trim()).filter((o) => o !== ''),
+    rateLimit: Math.floor(parseNumber(rateLimit, rateLimitFrom, 0)),
+    keyRateLimit: Math.floor(parseNumber(keyRateLimit, keyRateLimitFrom, 0)),
+    https: parseBool(https, httpsFrom),
   };
 }

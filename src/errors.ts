@@ -26,6 +26,10 @@ export const ErrorTypes = {
   UnsupportedMediaType: 415,
   PayloadTooLarge: 413,
   MethodNotAllowed: 405,
+  /** Not NGSI-LD types either: access control (401, 403) and rate limits (429). */
+  Unauthorized: 401,
+  Forbidden: 403,
+  TooManyRequests: 429,
 } as const;
 
 export type ErrorType = keyof typeof ErrorTypes;
@@ -46,6 +50,9 @@ const TITLES: Record<ErrorType, string> = {
   UnsupportedMediaType: 'Unsupported media type',
   PayloadTooLarge: 'Payload too large',
   MethodNotAllowed: 'Method not allowed',
+  Unauthorized: 'Unauthorized',
+  Forbidden: 'Forbidden',
+  TooManyRequests: 'Too many requests',
 };
 
 /** RFC 7807 ProblemDetails as NGSI-LD uses it. */
@@ -94,6 +101,8 @@ export const invalidRequest = (detail: string, instance?: string) => new NgsiErr
 export const notFound = (detail: string, instance?: string) => new NgsiError('ResourceNotFound', detail, instance);
 export const alreadyExists = (detail: string, instance?: string) => new NgsiError('AlreadyExists', detail, instance);
 export const notSupported = (detail: string, instance?: string) => new NgsiError('OperationNotSupported', detail, instance);
+export const unauthorized = (detail: string) => new NgsiError('Unauthorized', detail);
+export const forbidden = (detail: string, instance?: string) => new NgsiError('Forbidden', detail, instance);
 export const tooComplex = (detail: string) => new NgsiError('TooComplexQuery', detail);
 export const contextNotAvailable = (detail: string, url?: string) => new NgsiError('LdContextNotAvailable', detail, url);
 

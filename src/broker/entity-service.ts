@@ -8,7 +8,7 @@ import type { CompiledContext } from './jsonld/compiled-context.js';
 import type { Entity } from './model.js';
 import * as m from './mutations.js';
 import { parseQueryInput, type ParsedQuery, type QueryInput } from './query/query-params.js';
-import type { AttributeInfo, BrokerStore, EntityMutator, TypeInfo } from './store.js';
+import type { AttributeInfo, BrokerStore, EntityAccess, EntityMutator, TypeInfo } from './store.js';
 import { requireUri } from './values/validate.js';
 
 export interface UpdateResult {
@@ -30,7 +30,25 @@ export interface BatchEntry {
 const now = () => new Date().toISOString();
 
 export class EntityService {
+  /** The access control of the caller being served (undefined: no access control). */
+  private accessOf: () => EntityAccess | undefined = () => undefined;
+
   constructor(readonly store: BrokerStore) {}
+
+  /**
+   * Installs access control: `accessOf` returns the access of the caller whose request is being
+   * served (src/identity keeps it per request). Reads are filtered inside the store's queries and
+   * every mutator is guarded.
+   */
+  useAccess(accessOf: () => EntityAccess | undefined): void {
+    this.accessOf = accessOf;
+  }
+
+  /** A mutator guarded by the caller's access, if any. */
+  private guarded<R>(id: string, mutate: EntityMutator<R>, creating = false): EntityMutator<R> {
+    const access = this.accessOf();
+    return access ? access.guard(id, mutate, creating) : mutate;
+  }
 
   /** Reads must name an existing tenant (NonexistentTenant otherwise). */
   async requireTenant(tenant: string): Promise<void> {
@@ -39,7 +57,7 @@ export class EntityService {
 
   async create(tenant: string, ctx: CompiledContext, body: unknown): Promise<string> {
     const f = parseEntity(body, ctx, true);
-    await this.store.mutateEntity(tenant, f.id!, m.createEntity(f, now()));
+    await this.store.mutateEntity(tenant, f.id!, this.guarded(f.id!, m.createEntity(f, now()), true));
     return f.id!;
   }
 
@@ -47,10 +65,21 @@ export class EntityService {
     requireUri(id, 'entity id');
     const parsed = parseQueryInput(input, ctx);
     await this.requireTenant(tenant);
+    const access = this.accessOf();
     // With ?type=..., the entity must also match the type selection: let the store decide.
-    const entity = parsed.query.entities
-      ? (await this.store.queryEntities(tenant, { entities: parsed.query.entities.map((s) => ({ ...s, ids: [id] })), expand: parsed.query.expand, limit: 1, offset: 0, count: false })).entities[0]
-      : await this.store.getEntity(tenant, id);
+    const found =
+      parsed.query.entities || access
+        ? (await this.store.queryEntities(tenant, {
+          entities: (parsed.query.entities ?? [{}]).map((s) => ({ ...s, ids: [id] })),
+          expand: parsed.query.expand,
+          limit: 1,
+          offset: 0,
+          count: false,
+          readFilter: access?.readFilter,
+        })).entities[0]
+        : await this.store.getEntity(tenant, id);
+    // An entity the caller may not see is answered exactly like a missing one.
+    const entity = found && access ? access.visible(found) : found;
     if (!entity) throw notFound(`entity ${id} does not exist`, id);
     return { entity, parsed };
   }
@@ -61,29 +90,31 @@ export class EntityService {
       throw badRequest('give at least one of type, id, idPattern, attrs, q, geoQ or scopeQ (or local=true to list every entity)');
     }
     await this.requireTenant(tenant);
-    const page = await this.store.queryEntities(tenant, { ...parsed.query, limit: parsed.limit, offset: parsed.offset, count: parsed.count });
+    const access = this.accessOf();
+    const page = await this.store.queryEntities(tenant, { ...parsed.query, limit: parsed.limit, offset: parsed.offset, count: parsed.count, readFilter: access?.readFilter });
+    if (access) page.entities = page.entities.map((e) => access.visible(e)).filter((e): e is Entity => e !== undefined);
     return { ...page, parsed };
   }
 
   async replace(tenant: string, ctx: CompiledContext, id: string, body: unknown): Promise<void> {
     const f = this.fragmentFor(id, body, ctx, false);
     if (!f.types) throw badRequest('a replacement entity needs a type');
-    await this.store.mutateEntity(tenant, id, m.replaceEntity(f, now()));
+    await this.store.mutateEntity(tenant, id, this.guarded(id, m.replaceEntity(f, now())));
   }
 
   async merge(tenant: string, ctx: CompiledContext, id: string, body: unknown): Promise<void> {
     const f = this.fragmentFor(id, body, ctx, true);
-    await this.store.mutateEntity(tenant, id, m.mergeEntity(f, now()));
+    await this.store.mutateEntity(tenant, id, this.guarded(id, m.mergeEntity(f, now())));
   }
 
   async append(tenant: string, ctx: CompiledContext, id: string, body: unknown, noOverwrite: boolean): Promise<UpdateResult> {
     const f = this.fragmentFor(id, body, ctx, false);
-    return compactOutcome(await this.store.mutateEntity(tenant, id, m.appendAttrs(f, noOverwrite, now())), ctx);
+    return compactOutcome(await this.store.mutateEntity(tenant, id, this.guarded(id, m.appendAttrs(f, noOverwrite, now()))), ctx);
   }
 
   async update(tenant: string, ctx: CompiledContext, id: string, body: unknown): Promise<UpdateResult> {
     const f = this.fragmentFor(id, body, ctx, true);
-    return compactOutcome(await this.store.mutateEntity(tenant, id, m.updateAttrs(f, now())), ctx);
+    return compactOutcome(await this.store.mutateEntity(tenant, id, this.guarded(id, m.updateAttrs(f, now()))), ctx);
   }
 
   async partialUpdate(tenant: string, ctx: CompiledContext, id: string, attr: string, body: unknown): Promise<void> {
@@ -91,7 +122,7 @@ export class EntityService {
     const name = expandAttributeName(attr, ctx);
     const obj = requireObject(body, 'the attribute fragment');
     const patch = parseInstance(attr, obj, ctx, { allowNull: true }, true);
-    await this.store.mutateEntity(tenant, id, m.partialAttrUpdate(id, name, patch, now()));
+    await this.store.mutateEntity(tenant, id, this.guarded(id, m.partialAttrUpdate(id, name, patch, now())));
   }
 
   async deleteAttribute(tenant: string, ctx: CompiledContext, id: string, attr: string, datasetId: string | undefined, deleteAll: boolean): Promise<void> {
@@ -99,13 +130,13 @@ export class EntityService {
     if (datasetId !== undefined) requireUri(datasetId, 'datasetId');
     const name = expandAttributeName(attr, ctx);
     await this.requireTenant(tenant);
-    await this.store.mutateEntity(tenant, id, m.deleteAttr(id, name, datasetId, deleteAll, now()));
+    await this.store.mutateEntity(tenant, id, this.guarded(id, m.deleteAttr(id, name, datasetId, deleteAll, now())));
   }
 
   async delete(tenant: string, id: string): Promise<void> {
     requireUri(id, 'entity id');
     await this.requireTenant(tenant);
-    await this.store.mutateEntity(tenant, id, m.deleteEntity(id));
+    await this.store.mutateEntity(tenant, id, this.guarded(id, m.deleteEntity(id)));
   }
 
   // ---- Batch operations: each entity on its own, errors reported per entity ----
@@ -114,7 +145,7 @@ export class EntityService {
     const t = now();
     return this.runBatch(tenant, entries, (e) => {
       const f = parseEntity(e.body, e.ctx, true);
-      return { id: f.id!, mutate: m.createEntity(f, t) };
+      return { id: f.id!, mutate: this.guarded(f.id!, m.createEntity(f, t), true) };
     }).then((r) => r.result);
   }
 
@@ -123,7 +154,7 @@ export class EntityService {
     const t = now();
     return this.runBatch(tenant, entries, (e) => {
       const f = parseEntity(e.body, e.ctx, true);
-      return { id: f.id!, mutate: m.upsertEntity(f, mode, t) };
+      return { id: f.id!, mutate: this.guarded(f.id!, m.upsertEntity(f, mode, t), true) };
     });
   }
 
@@ -140,7 +171,7 @@ export class EntityService {
         }
         return { next, result: undefined };
       };
-      return { id: f.id, mutate };
+      return { id: f.id, mutate: this.guarded(f.id, mutate) };
     }).then((r) => r.result);
   }
 
@@ -156,7 +187,7 @@ export class EntityService {
         result.errors.push({ entityId: String(id), error: toNgsiError(err).toProblem() });
       }
     }
-    const outcomes = await this.store.mutateEntities(tenant, valid.map((id) => ({ id, mutate: m.deleteEntity(id) })));
+    const outcomes = await this.store.mutateEntities(tenant, valid.map((id) => ({ id, mutate: this.guarded(id, m.deleteEntity(id)) })));
     for (const o of outcomes) {
       if (o.ok) result.success.push(o.id);
       else result.errors.push({ entityId: o.id, error: toNgsiError(o.error).toProblem() });
@@ -194,12 +225,12 @@ export class EntityService {
 
   async types(tenant: string): Promise<TypeInfo[]> {
     await this.requireTenant(tenant);
-    return this.store.listTypes(tenant);
+    return this.store.listTypes(tenant, this.accessOf()?.readFilter);
   }
 
   async attributes(tenant: string): Promise<AttributeInfo[]> {
     await this.requireTenant(tenant);
-    return this.store.listAttributes(tenant);
+    return this.store.listAttributes(tenant, this.accessOf()?.readFilter);
   }
 
   /** A fragment for an attribute operation on entity `id`: the body's id, if any, must agree. */

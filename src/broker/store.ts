@@ -45,6 +45,38 @@ export interface EntityQuery {
   limit: number;
   offset: number;
   count: boolean;
+  /** What the caller may read (access control); absent: everything. */
+  readFilter?: ReadFilter;
+}
+
+/**
+ * The part of a tenant's data one caller may read, as conditions a store applies inside its
+ * queries (so pages, counts and discovery never include what the caller may not see).
+ */
+export interface ReadFilter {
+  /** Entities having any of these types (expanded) are left out... */
+  hiddenTypes?: string[];
+  /** ...or, when given, entities must have only these types... */
+  onlyTypes?: string[];
+  /** ...unless one of these attributes (expanded names) has `id` as value or object (the caller's own records). */
+  owner?: { attrs: string[]; id: string };
+  /** Attributes the caller may not read: q terms, attrs and geoQ treat them as absent. */
+  hiddenAttrs?: string[];
+}
+
+/**
+ * Access control for one caller, applied by the entity service (src/identity implements it).
+ * Errors thrown are NgsiErrors (ResourceNotFound, Forbidden, AlreadyExists).
+ */
+export interface EntityAccess {
+  readFilter: ReadFilter;
+  /** The entity as the caller may see it (hidden attributes removed), or undefined when it is invisible. */
+  visible(entity: Entity): Entity | undefined;
+  /**
+   * Wraps a mutator: an existing entity the caller may not see is treated as absent (404; 409 for
+   * creations), the mutator sees only what the caller may see, and the outcome must be writable.
+   */
+  guard<R>(id: string, mutate: EntityMutator<R>, creating: boolean): EntityMutator<R>;
 }
 
 export interface EntityPage {
@@ -85,8 +117,8 @@ export interface BrokerStore {
   /** Applies each mutator atomically on its own; one failing does not undo the others. */
   mutateEntities<R>(tenant: string, items: BatchItem<R>[]): Promise<BatchOutcome<R>[]>;
   queryEntities(tenant: string, query: EntityQuery): Promise<EntityPage>;
-  listTypes(tenant: string): Promise<TypeInfo[]>;
-  listAttributes(tenant: string): Promise<AttributeInfo[]>;
+  listTypes(tenant: string, filter?: ReadFilter): Promise<TypeInfo[]>;
+  listAttributes(tenant: string, filter?: ReadFilter): Promise<AttributeInfo[]>;
   saveContext(tenant: string, ctx: StoredContext): Promise<void>;
   getContext(tenant: string, idOrUrl: string): Promise<StoredContext | undefined>;
   listContexts(tenant: string): Promise<StoredContext[]>;

@@ -5,9 +5,13 @@ import { ConfigError, SETTINGS } from '../config.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { startCommand } from './commands/start.js';
+import { userCommand } from './commands/user.js';
+import { keyCommand } from './commands/key.js';
+import { auditCommand } from './commands/audit.js';
+import { importCommand } from './commands/import.js';
 
 /** Every command; add one here after writing it under cli/commands. */
-export const COMMANDS: Command[] = [startCommand];
+export const COMMANDS: Command[] = [startCommand, importCommand, userCommand, keyCommand, auditCommand];
 
 export function helpText(): string {
   const rows = SETTINGS.map((s) => {

@@ -2,6 +2,12 @@
  * Parts of the OpenAPI document that features outside the broker contribute: each feature
  * describes its own paths in src/<feature>/openapi.ts and is listed here once.
  */
+import { temporalSection } from '../temporal/openapi.js';
+import { ingestSection } from '../ingest/openapi.js';
+import { identitySection } from '../identity/openapi.js';
+import { auditSection } from '../audit/openapi.js';
+import { subscriptionsSection } from '../subscriptions/openapi.js';
+
 export type Json = Record<string, any>;
 
 export interface ApiSection {
@@ -16,4 +22,4 @@ export interface ApiSection {
 }
 
 /** Every feature section, in the order their tags appear. */
-export const SECTIONS: ApiSection[] = [];
+export const SECTIONS: ApiSection[] = [temporalSection, ingestSection, identitySection, auditSection, subscriptionsSection];

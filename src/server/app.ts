@@ -15,6 +15,12 @@ import { brokerRoutes } from '../broker/routes/index.js';
 import { SqliteBrokerStore } from '../store/sqlite/broker-store.js';
 import { openApiRoutes } from '../openapi/routes.js';
 import { VERSION } from '../version.js';
+import { setupSecurity } from './security.js';
+import { setupIdentity } from '../identity/setup.js';
+import { setupSubscriptions } from '../subscriptions/setup.js';
+import { setupTemporal } from '../temporal/setup.js';
+import { setupIngest } from '../ingest/setup.js';
+import { setupCity } from '../simulator/setup.js';
 
 export const API_PREFIX = '/ngsi-ld/v1';
 
@@ -71,7 +77,7 @@ export async function buildUrbis(config: Config): Promise<Urbis> {
     return reply.code(404).type('application/json').send(e.toProblem());
   });
 
-  app.get('/health', async () => ({ status: 'ok', version: VERSION, uptimeSeconds: Math.round(process.uptime()) }));
+  app.get('/health', async () => ({ status: 'ok', version: VERSION, uptimeSeconds: Math.round(process.uptime()), accessControl: config.open ? 'off' : 'on' }));
   app.get('/ready', async (_req, reply) => {
     const ok = await store.ping().catch(() => false);
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'store unreachable' });
@@ -89,6 +95,16 @@ export async function buildUrbis(config: Config): Promise<Urbis> {
   // its routes here, and adds a closer for its background work (stopped before the store closes,
   // in reverse order).
   const closers: Array<() => Promise<void>> = [];
+  const security = setupSecurity(app, config);
+  const identity = await setupIdentity(app, { config, db: store.db, service, store, resolver, security });
+  closers.push(identity.close);
+  const subscriptions = await setupSubscriptions(app, { store, resolver, coreUrl: DEFAULT_CORE_CONTEXT_URL, notifyTimeoutMs: config.notifyTimeout, prefix: API_PREFIX });
+  closers.push(subscriptions.close);
+  closers.push(await setupTemporal({ app, store, resolver, config, coreUrl: DEFAULT_CORE_CONTEXT_URL, prefix: API_PREFIX }));
+  const ingest = await setupIngest(app, config, store, resolver);
+  closers.push(ingest.close);
+  const city = await setupCity(app, config, ingest);
+  closers.push(city.close);
 
   await app.ready();
 

@@ -27,7 +27,7 @@ export interface UrbisProcess {
 export async function startUrbisProcess(dataDir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<UrbisProcess> {
   let out = '';
   const child = spawn('node', [BIN, 'start', '--host', '127.0.0.1', '--port', '0', '--log-level', 'info', ...args], {
-    env: { ...process.env, URBIS_DATA_DIR: dataDir, URBIS_DEMO: '0', URBIS_MQTT: 'off', URBIS_OPEN: '1', ...env },
+    env: { ...process.env, URBIS_DATA_DIR: dataDir, URBIS_DEMO: '0', URBIS_MQTT: 'off', URBIS_OPEN: '1', URBIS_RATE_LIMIT: '0', URBIS_KEY_RATE_LIMIT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -58,6 +58,17 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     mqttPort: 1883,
     retention: '',
     open: true,
+    // Notification endpoints that do not answer are given up on quickly.
+    notifyTimeout: 2000,
+    oidcIssuer: '',
+    oidcClientId: '',
+    oidcClientSecret: '',
+    oidcRoleClaim: 'roles',
+    oidcRoleMap: '',
+    corsOrigins: [],
+    rateLimit: 0,
+    keyRateLimit: 0,
+    https: false,
     ...overrides,
   };
 }

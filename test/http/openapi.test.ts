@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildUrbis, type Urbis } from '../../src/server/app.js';
 import { testConfig } from '../helpers/server.js';
+import { SECTIONS } from '../../src/openapi/sections.js';
 
 type Json = Record<string, any>;
 
@@ -106,7 +107,10 @@ describe('GET /openapi.json', () => {
     expect(doc.info.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(typeof doc.info.description).toBe('string');
     expect(doc.servers).toEqual([{ url: '/' }]);
-    expect(doc.tags.map((t: Json) => t.name)).toEqual(['Entities', 'Batch operations', 'Discovery', 'JSON-LD contexts', 'Operations']);
+    const featureTags = SECTIONS.flatMap((sec) => sec.tags.map((t) => t.name));
+    expect(featureTags.length).toBeGreaterThan(0);
+    expect(doc.tags.map((t: Json) => t.name)).toEqual(['Entities', 'Batch operations', 'Discovery', 'JSON-LD contexts', 'Operations', ...featureTags]);
+    expect(new Set(featureTags).size).toBe(featureTags.length);
   });
 
   it('the route-tree parse matches the server (self-check of the coverage method)', () => {

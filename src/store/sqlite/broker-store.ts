@@ -14,6 +14,7 @@ import type {
   EntityPage,
   EntityQuery,
   EntitySelector,
+  ReadFilter,
   StoredContext,
   TypeInfo,
 } from '../../broker/store.js';
@@ -236,6 +237,12 @@ export class SqliteBrokerStore implements BrokerStore {
   async queryEntities(tenant: string, query: EntityQuery): Promise<EntityPage> {
     const where: string[] = ['e.tenant = ?'];
     const params: unknown[] = [tenant];
+    const hidden = new Set(query.readFilter?.hiddenAttrs ?? []);
+    if (query.readFilter) {
+      const f = compileReadFilter(query.readFilter);
+      where.push(f.sql);
+      params.push(...f.params);
+    }
     if (query.entities && query.entities.length > 0) {
       const ors = query.entities.map((sel) => {
         const c = compileSelector(sel, query.expand);
@@ -245,11 +252,15 @@ export class SqliteBrokerStore implements BrokerStore {
       where.push(`(${ors.join(' OR ')})`);
     }
     if (query.attrs && query.attrs.length > 0) {
-      where.push(`EXISTS (SELECT 1 FROM attributes a WHERE a.entity_pk = e.pk AND a.name IN (${query.attrs.map(() => '?').join(', ')}))`);
-      params.push(...query.attrs);
+      // Attributes the caller may not read are as if absent.
+      const attrs = query.attrs.filter((a) => !hidden.has(a));
+      where.push(attrs.length === 0 ? '0' : `EXISTS (SELECT 1 FROM attributes a WHERE a.entity_pk = e.pk AND a.name IN (${attrs.map(() => '?').join(', ')}))`);
+      params.push(...attrs);
     }
     if (query.q) {
-      const c = compileQ(query.q, query.expand);
+      // A term on an attribute the caller may not read looks at a name no attribute has.
+      const expand = hidden.size === 0 ? query.expand : (t: string) => (hidden.has(query.expand(t)) ? HIDDEN_ATTRIBUTE : query.expand(t));
+      const c = compileQ(query.q, expand);
       where.push(`(${c.sql})`);
       params.push(...c.params);
     }
@@ -258,7 +269,8 @@ export class SqliteBrokerStore implements BrokerStore {
       where.push(`(${c.sql})`);
       params.push(...c.params);
     }
-    if (query.geoQ) {
+    if (query.geoQ && hidden.has(query.geoQ.geoproperty)) where.push('0');
+    else if (query.geoQ) {
       const key = JSON.stringify(query.geoQ);
       this.rememberGeoQuery(key, query.geoQ);
       const box = searchBox(query.geoQ);
@@ -307,22 +319,25 @@ export class SqliteBrokerStore implements BrokerStore {
     return st;
   }
 
-  async listTypes(tenant: string): Promise<TypeInfo[]> {
-    const counts = this.prepared('SELECT type, count(*) AS n FROM entity_types WHERE tenant = ? GROUP BY type ORDER BY type')
-      .all(tenant) as Array<{ type: string; n: number }>;
+  async listTypes(tenant: string, filter?: ReadFilter): Promise<TypeInfo[]> {
+    const v = visibleEntities(tenant, filter);
+    const counts = this.prepared(`SELECT type, count(*) AS n FROM entity_types t WHERE tenant = ?${v.sql} GROUP BY type ORDER BY type`)
+      .all(tenant, ...v.params) as Array<{ type: string; n: number }>;
     const attrs = this.prepared(`SELECT t.type, a.name, group_concat(DISTINCT a.kind) AS kinds FROM entity_types t
-        JOIN attributes a ON a.entity_pk = t.entity_pk WHERE t.tenant = ? GROUP BY t.type, a.name ORDER BY t.type, a.name`)
-      .all(tenant) as Array<{ type: string; name: string; kinds: string }>;
+        JOIN attributes a ON a.entity_pk = t.entity_pk WHERE t.tenant = ?${v.sql}${v.attrSql} GROUP BY t.type, a.name ORDER BY t.type, a.name`)
+      .all(tenant, ...v.params, ...v.attrParams) as Array<{ type: string; name: string; kinds: string }>;
     const byType = new Map<string, TypeInfo>(counts.map((c) => [c.type, { type: c.type, entityCount: c.n, attributes: [] }]));
     for (const a of attrs) byType.get(a.type)?.attributes.push({ name: a.name, kinds: a.kinds.split(',').sort() });
     return [...byType.values()];
   }
 
-  async listAttributes(tenant: string): Promise<AttributeInfo[]> {
+  async listAttributes(tenant: string, filter?: ReadFilter): Promise<AttributeInfo[]> {
+    const v = visibleEntities(tenant, filter);
+    const a = visibleEntities(tenant, filter, 'a');
     const rows = this.prepared(`SELECT a.name, count(DISTINCT a.entity_pk) AS n, group_concat(DISTINCT a.kind) AS kinds,
-          (SELECT group_concat(DISTINCT t.type) FROM entity_types t JOIN attributes b ON b.entity_pk = t.entity_pk WHERE b.name = a.name AND t.tenant = ?) AS types
-        FROM attributes a JOIN entities e ON e.pk = a.entity_pk WHERE e.tenant = ? GROUP BY a.name ORDER BY a.name`)
-      .all(tenant, tenant) as Array<{ name: string; n: number; kinds: string; types: string | null }>;
+          (SELECT group_concat(DISTINCT t.type) FROM entity_types t JOIN attributes b ON b.entity_pk = t.entity_pk WHERE b.name = a.name AND t.tenant = ?${v.sql}) AS types
+        FROM attributes a JOIN entities e ON e.pk = a.entity_pk WHERE e.tenant = ?${a.sql}${a.attrSql} GROUP BY a.name ORDER BY a.name`)
+      .all(tenant, ...v.params, tenant, ...a.params, ...a.attrParams) as Array<{ name: string; n: number; kinds: string; types: string | null }>;
     return rows.map((r) => ({
       name: r.name,
       attributeCount: r.n,
@@ -366,6 +381,43 @@ export class SqliteBrokerStore implements BrokerStore {
 function remember<V>(map: Map<string, V>, key: string, value: V, limit: number): void {
   if (map.size >= limit) map.delete(map.keys().next().value as string);
   map.set(key, value);
+}
+
+/** The name q terms on attributes the caller may not read look at: no attribute has it. */
+const HIDDEN_ATTRIBUTE = 'urn:urbis:hidden-attribute';
+
+/** A read filter as a condition on entity row `e`. */
+function compileReadFilter(f: ReadFilter): { sql: string; params: unknown[] } {
+  const list = (values: string[]) => values.map(() => '?').join(', ');
+  let typeSql = '1';
+  const params: unknown[] = [];
+  if (f.onlyTypes) {
+    typeSql = `NOT EXISTS (SELECT 1 FROM entity_types ft WHERE ft.entity_pk = e.pk AND ft.type NOT IN (${list(f.onlyTypes)}))`;
+    params.push(...f.onlyTypes);
+  } else if (f.hiddenTypes && f.hiddenTypes.length > 0) {
+    typeSql = `NOT EXISTS (SELECT 1 FROM entity_types ft WHERE ft.entity_pk = e.pk AND ft.type IN (${list(f.hiddenTypes)}))`;
+    params.push(...f.hiddenTypes);
+  }
+  if (!f.owner || f.owner.attrs.length === 0) return { sql: typeSql, params };
+  // json_each of a JSON string yields the string itself, of an array its items.
+  const ownerSql = `EXISTS (SELECT 1 FROM attributes fo, json_each(fo.value) fj WHERE fo.entity_pk = e.pk AND fo.name IN (${list(f.owner.attrs)}) AND fj.value = ?)`;
+  return { sql: `(${typeSql} OR ${ownerSql})`, params: [...params, ...f.owner.attrs, f.owner.id] };
+}
+
+/**
+ * For discovery: ` AND <column> IN (visible entities)` on the entity column of table alias `alias`
+ * (entity_types t by default), and ` AND a.name NOT IN (hidden attributes)`; empty without a filter.
+ */
+function visibleEntities(tenant: string, filter: ReadFilter | undefined, alias = 't'): { sql: string; params: unknown[]; attrSql: string; attrParams: unknown[] } {
+  if (!filter) return { sql: '', params: [], attrSql: '', attrParams: [] };
+  const f = compileReadFilter(filter);
+  const hidden = filter.hiddenAttrs ?? [];
+  return {
+    sql: ` AND ${alias}.entity_pk IN (SELECT e.pk FROM entities e WHERE e.tenant = ? AND ${f.sql})`,
+    params: [tenant, ...f.params],
+    attrSql: hidden.length > 0 ? ` AND a.name NOT IN (${hidden.map(() => '?').join(', ')})` : '',
+    attrParams: hidden,
+  };
 }
 
 /** One entity selector as SQL: ids, idPattern and type selection AND-ed. */
