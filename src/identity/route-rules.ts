@@ -43,9 +43,9 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   { methods: READ, path: `${API}/attributes*`, allow: 'public' },
   { methods: READ, path: `${API}/jsonldContexts*`, allow: 'public' },
   { methods: ['POST', 'DELETE'], path: `${API}/jsonldContexts*`, allow: ['admin', 'operator', 'data-steward'] },
-  // History: staff read it (until it is filtered with visibleEntity); writers of data write it.
-  { methods: ['POST'], path: `${API}/temporal/entityOperations/query`, allow: 'staff', reads: true },
-  { methods: READ, path: `${API}/temporal/*`, allow: 'staff' },
+  // History: reads like entity reads (the policy filters what each caller sees of it); writers of data write it.
+  { methods: ['POST'], path: `${API}/temporal/entityOperations/query`, allow: 'public', reads: true },
+  { methods: READ, path: `${API}/temporal/*`, allow: 'public' },
   { methods: WRITE, path: `${API}/temporal/*`, allow: HISTORY_WRITERS },
   // Subscriptions and registrations.
   { methods: ANY, path: `${API}/subscriptions*`, allow: 'staff' },

@@ -10,7 +10,7 @@ import type { Config } from '../config.js';
 import { NgsiError } from '../errors.js';
 import type { Entity } from '../broker/model.js';
 import type { EntityService } from '../broker/entity-service.js';
-import type { BrokerStore } from '../broker/store.js';
+import type { BrokerStore, EntityAccess } from '../broker/store.js';
 import type { ContextResolver } from '../broker/jsonld/context-resolver.js';
 import { tenantOf } from '../broker/http/negotiation.js';
 import type { Db } from '../store/sqlite/database.js';
@@ -45,6 +45,8 @@ export interface Identity {
   visibleEntity(principal: Principal, tenant: string, entity: Entity): Entity | undefined;
   /** The principal of the request being served (undefined outside requests). */
   currentPrincipal(): Principal | undefined;
+  /** The entity access of the request being served (undefined outside requests and with access control off). */
+  currentAccess(): EntityAccess | undefined;
   close(): Promise<void>;
 }
 
@@ -205,6 +207,7 @@ export async function setupIdentity(app: FastifyInstance, deps: IdentityDeps): P
     audit,
     visibleEntity: (principal, tenant, entity) => access.visibleEntity(principal, tenant, entity),
     currentPrincipal: () => currentRequest()?.principal,
+    currentAccess: () => currentRequest()?.access,
     close: () => audit.close(),
   };
 }

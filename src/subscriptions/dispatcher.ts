@@ -3,8 +3,10 @@
  * evaluates every subscription of the row's tenant against the change (matcher.ts concerns),
  * renders the data item for each one that matches, and moves the items into the subscriptions'
  * queues while removing the outbox rows, in one transaction. It never runs inside a write.
+ * A subscription with a subscriber principal sees each change reduced to what it may read.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import { visibleChange, type SubscriberAccess, type SubscriberView } from './access.js';
 import { concerns } from './matcher.js';
 import { renderChange } from './notification.js';
 import type { SubscriptionRegistry } from './registry.js';
@@ -25,6 +27,7 @@ export class Dispatcher {
     /** Called with the queue keys that received items. */
     private readonly onQueued: (keys: Set<string>) => void,
     private readonly log: FastifyBaseLogger,
+    private readonly access?: SubscriberAccess,
   ) {}
 
   /** Asks for a run soon; many wake-ups in a row lead to one run. */
@@ -61,11 +64,19 @@ export class Dispatcher {
       const items: QueueItem[] = [];
       const keys = new Set<string>();
       const now = Date.now();
+      // The subscribers' views under the policies of now, once per batch.
+      const views = new Map<string, SubscriberView>();
       for (const row of rows) {
         for (const cs of this.registry.ofTenant(row.tenant)) {
           try {
-            if (!concerns(cs, row.change, now)) continue;
-            items.push({ tenant: row.tenant, subscriptionId: cs.stored.subscription.id, data: renderChange(cs, row.change) });
+            let change: typeof row.change | undefined = row.change;
+            const { principal } = cs.stored;
+            if (principal && this.access) {
+              const view = views.get(cs.key) ?? views.set(cs.key, this.access.view(principal, cs.stored.tenant)).get(cs.key)!;
+              change = visibleChange(view, change);
+            }
+            if (!change || !concerns(cs, change, now)) continue;
+            items.push({ tenant: row.tenant, subscriptionId: cs.stored.subscription.id, data: renderChange(cs, change) });
             keys.add(cs.key);
           } catch (err) {
             this.log.error({ err, subscription: cs.stored.subscription.id }, 'subscriptions: could not match or render a change');

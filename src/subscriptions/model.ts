@@ -4,6 +4,7 @@
  * be expanded with the subscription's own @context), plus the delivery status Urbis maintains.
  */
 import type { Format } from '../broker/output.js';
+import type { Principal } from '../identity/principal.js';
 
 export const NOTIFICATION_TRIGGERS = [
   'entityCreated',
@@ -99,6 +100,11 @@ export interface StoredSubscription {
   /** The @context value (URL, object or array); undefined for the core context alone. */
   context: unknown;
   delivery: DeliveryStatus;
+  /**
+   * Who created (or last changed) the subscription, when access control was on: its notifications
+   * carry only what this principal may read (access.ts). Undefined: everything (open mode).
+   */
+  principal?: Principal;
 }
 
 /** The subscription's status member: active, paused (isActive false) or expired (expiresAt passed). */

@@ -2,9 +2,12 @@
  * Periodic notifications (timeInterval): every timeInterval seconds, the entities that match the
  * subscription now (entities, q, scopeQ, geoQ, queried through the broker's store) are rendered
  * and queued like any other notification data, so they are delivered by the same workers.
+ * A subscription with a subscriber principal queries with its read filter and notifies each
+ * entity as the principal may see it.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { BrokerStore } from '../broker/store.js';
+import type { SubscriberAccess } from './access.js';
 import type { CompiledSubscription } from './compile.js';
 import { subscriptionStatus } from './model.js';
 import { renderForSubscription } from './notification.js';
@@ -22,6 +25,7 @@ export class PeriodicNotifier {
     private readonly store: SubscriptionStore,
     private readonly onQueued: (keys: Set<string>) => void,
     private readonly log: FastifyBaseLogger,
+    private readonly access?: SubscriberAccess,
   ) {}
 
   /** Starts (or restarts) the timer of a periodic subscription; stops it for any other. */
@@ -45,7 +49,8 @@ export class PeriodicNotifier {
     const status = subscriptionStatus(cs.stored.subscription);
     if (status === 'expired') return this.unschedule(cs.key);
     if (status === 'paused') return;
-    const { tenant } = cs.stored;
+    const { tenant, principal } = cs.stored;
+    const view = principal && this.access ? this.access.view(principal, tenant) : undefined;
     const data: unknown[] = [];
     for (let offset = 0; offset < MAX_ENTITIES; offset += PAGE) {
       const page = await this.broker.queryEntities(tenant, {
@@ -57,8 +62,12 @@ export class PeriodicNotifier {
         limit: PAGE,
         offset,
         count: false,
+        ...(view ? { readFilter: view.readFilter } : {}),
       });
-      for (const e of page.entities) data.push(renderForSubscription(cs, e));
+      for (const e of page.entities) {
+        const visible = view ? view.visible(e) : e;
+        if (visible) data.push(renderForSubscription(cs, visible));
+      }
       if (page.entities.length < PAGE) break;
     }
     if (data.length === 0) return;

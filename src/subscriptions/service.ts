@@ -3,12 +3,15 @@
  * run the notification machinery behind them: the outbox recorder (inside writes), the
  * dispatcher (after commits), the per-subscription delivery workers and the periodic scheduler.
  * In-process consumers receive notifications through the same queues by registering a receiver
- * and subscribing with the endpoint `urn:urbis:internal:<name>`.
+ * and subscribing with the endpoint `urn:urbis:internal:<name>`. With access control on, a
+ * subscription keeps the principal that created (or last changed) it, and notifies only what that
+ * principal may read (access.ts).
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { alreadyExists, badRequest, notFound } from '../errors.js';
 import type { CompiledContext } from '../broker/jsonld/compiled-context.js';
 import type { BrokerStore } from '../broker/store.js';
+import type { SubscriberAccess } from './access.js';
 import { compileSubscription, queueKey, type CompiledSubscription } from './compile.js';
 import { DeliveryWorkers } from './delivery.js';
 import { Dispatcher } from './dispatcher.js';
@@ -34,6 +37,8 @@ export interface SubscriptionServiceOptions {
   /** Longest wait for an endpoint's acknowledgement (ms). */
   notifyTimeoutMs: number;
   log: FastifyBaseLogger;
+  /** Access control (the subscriber's principal and what it may read); undefined when it is off. */
+  access?: SubscriberAccess;
 }
 
 export class SubscriptionService {
@@ -48,9 +53,9 @@ export class SubscriptionService {
   constructor(private readonly options: SubscriptionServiceOptions) {
     this.store = options.store;
     const queued = (keys: Set<string>) => keys.forEach((k) => this.workers.kick(k));
-    this.dispatcher = new Dispatcher(this.store, this.registry, queued, options.log);
+    this.dispatcher = new Dispatcher(this.store, this.registry, queued, options.log, options.access);
     this.workers = new DeliveryWorkers(this.store, this.registry, (cs, msg, signal) => this.send(cs, msg, signal), { timeoutMs: options.notifyTimeoutMs, coreUrl: options.coreUrl }, options.log);
-    this.periodic = new PeriodicNotifier(options.broker, this.store, queued, options.log);
+    this.periodic = new PeriodicNotifier(options.broker, this.store, queued, options.log, options.access);
     options.broker.addChangeRecorder(outboxRecorder(this.registry, this.store));
     options.broker.addCommitListener(() => this.dispatcher.wake());
   }
@@ -83,6 +88,8 @@ export class SubscriptionService {
       context: subscription.jsonldContext ?? contextValue,
       delivery: { timesSent: 0, timesFailed: 0 },
     };
+    const principal = this.options.access?.current();
+    if (principal) stored.principal = principal;
     const cs = await this.compile(stored);
     if (!(await this.store.insert(stored))) throw alreadyExists(`subscription ${subscription.id} already exists`, subscription.id);
     this.activate(cs);
@@ -109,6 +116,9 @@ export class SubscriptionService {
     const subscription = parseSubscription(merged, new Date().toISOString(), current.subscription.createdAt);
     const context = subscription.jsonldContext ?? contextValue ?? current.context;
     const stored: StoredSubscription = { tenant, subscription, context, delivery: current.delivery };
+    // Whoever changes a subscription (its endpoint, its filters) now decides what it may carry.
+    const principal = this.options.access?.current() ?? current.principal;
+    if (principal) stored.principal = principal;
     const cs = await this.compile(stored);
     await this.store.replace(stored);
     this.activate(cs);

@@ -1,12 +1,14 @@
 /**
  * Wires subscriptions into the server: the SQLite store on the broker's database, the service
- * (recorder, dispatcher, workers, periodic scheduler) and the routes under /ngsi-ld/v1. Returns
+ * (recorder, dispatcher, workers, periodic scheduler, with access control when given) and the
+ * routes under /ngsi-ld/v1. Returns
  * the service (for in-process receivers) and the closer of its background work.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ContextResolver } from '../broker/jsonld/context-resolver.js';
 import type { SqliteBrokerStore } from '../store/sqlite/broker-store.js';
 import { SqliteSubscriptionStore } from '../store/sqlite/subscription-store.js';
+import type { SubscriberAccess } from './access.js';
 import { subscriptionRoutes } from './routes.js';
 import { SubscriptionService } from './service.js';
 
@@ -24,7 +26,7 @@ export interface SubscriptionsSetup {
 
 export async function setupSubscriptions(
   app: FastifyInstance,
-  deps: { store: SqliteBrokerStore; resolver: ContextResolver; coreUrl: string; notifyTimeoutMs: number; prefix: string },
+  deps: { store: SqliteBrokerStore; resolver: ContextResolver; coreUrl: string; notifyTimeoutMs: number; prefix: string; access?: SubscriberAccess },
 ): Promise<SubscriptionsSetup> {
   const service = new SubscriptionService({
     store: new SqliteSubscriptionStore(deps.store.db),
@@ -33,6 +35,7 @@ export async function setupSubscriptions(
     coreUrl: deps.coreUrl,
     notifyTimeoutMs: deps.notifyTimeoutMs,
     log: app.log,
+    ...(deps.access ? { access: deps.access } : {}),
   });
   app.decorate('subscriptions', service);
   await app.register(async (api) => subscriptionRoutes(api, service, deps.coreUrl), { prefix: deps.prefix });

@@ -50,7 +50,7 @@ export interface SubscriptionStore {
   list(tenant: string, limit: number, offset: number): Promise<{ items: StoredSubscription[]; count: number }>;
   /** Every subscription of every tenant (start-up). */
   all(): Promise<StoredSubscription[]>;
-  /** Replaces the members and @context of an existing subscription (not its delivery status). */
+  /** Replaces the members, @context and principal of an existing subscription (not its delivery status). */
   replace(s: StoredSubscription): Promise<void>;
   /** Deletes a subscription and its queue; false when there is none. */
   delete(tenant: string, id: string): Promise<boolean>;

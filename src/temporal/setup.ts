@@ -1,12 +1,13 @@
 /**
  * Wires the temporal API into the server: its store on the broker's database, the history
- * recorder in every entity write's transaction, the routes under /ngsi-ld/v1, and the retention
- * job. Returns the closer of the background work.
+ * recorder in every entity write's transaction, the routes under /ngsi-ld/v1 (reads filtered with
+ * the caller's read filter), and the retention job. Returns the closer of the background work.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { BUILTIN_CONTEXT_URLS } from '../broker/jsonld/builtin-contexts.js';
 import type { ContextResolver } from '../broker/jsonld/context-resolver.js';
+import type { ReadFilter } from '../broker/store.js';
 import type { SqliteBrokerStore } from '../store/sqlite/broker-store.js';
 import { SqliteTemporalStore } from '../store/sqlite/temporal-store.js';
 import { parseRetention, startRetention } from './retention.js';
@@ -26,6 +27,8 @@ export interface TemporalSetup {
   config: Config;
   coreUrl: string;
   prefix: string;
+  /** What the caller of the request being served may read (access control); undefined: everything. */
+  readFilter?: () => ReadFilter | undefined;
 }
 
 export async function setupTemporal(s: TemporalSetup): Promise<() => Promise<void>> {
@@ -37,7 +40,7 @@ export async function setupTemporal(s: TemporalSetup): Promise<() => Promise<voi
 
   const store = new SqliteTemporalStore(s.store.db);
   s.store.addChangeRecorder((change) => store.record(change));
-  const service = new TemporalService(store, { maxInstances: MAX_INSTANCES_PER_ATTRIBUTE });
+  const service = new TemporalService(store, { maxInstances: MAX_INSTANCES_PER_ATTRIBUTE, readFilter: s.readFilter });
   await s.app.register(
     async (api) => {
       temporalRoutes(api, { service, resolver: s.resolver, coreUrl: s.coreUrl });

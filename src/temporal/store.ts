@@ -7,7 +7,7 @@ import type { EntityChange } from '../broker/changes.js';
 import type { GeoQuery } from '../broker/geo/geo-query.js';
 import type { AttrInstance } from '../broker/model.js';
 import type { QNode } from '../broker/query/q-parser.js';
-import type { EntitySelector } from '../broker/store.js';
+import type { EntitySelector, ReadFilter } from '../broker/store.js';
 
 /** The temporal property instances are selected and ordered by (NGSI-LD `timeproperty`). */
 export type TimeProperty = 'observedAt' | 'createdAt' | 'modifiedAt' | 'deletedAt';
@@ -42,6 +42,8 @@ export interface TemporalSelection {
   geoQ?: GeoQuery & { geoproperty: string };
   expand: (term: string) => string;
   time: TimeFilter;
+  /** What the caller may read (access control): hidden entities are left out, hidden attributes are as if absent. */
+  readFilter?: ReadFilter;
 }
 
 /** One recorded attribute instance, with its system members (createdAt, modifiedAt, deletedAt) filled in. */
@@ -92,18 +94,21 @@ export interface AggregateRow {
 export interface TemporalStore {
   /** True when the tenant has history (the default tenant always exists). */
   tenantExists(tenant: string): Promise<boolean>;
-  getEntity(tenant: string, id: string): Promise<TemporalEntity | undefined>;
+  /** The temporal entity; undefined when there is none or `filter` hides it. */
+  getEntity(tenant: string, id: string, filter?: ReadFilter): Promise<TemporalEntity | undefined>;
   queryEntities(tenant: string, sel: TemporalSelection, limit: number, offset: number, count: boolean): Promise<{ entities: TemporalEntity[]; count?: number }>;
   /**
    * The instances of `entityPks` (only `attrs` when given) in `time`, at most `perAttribute` per
-   * attribute: the earliest ones (`newest` false) or the latest ones (`newest` true).
+   * attribute: the earliest ones (`newest` false) or the latest ones (`newest` true). Attributes
+   * named in `hidden` (those the caller may not read) are left out.
    */
-  readInstances(entityPks: number[], attrs: string[] | undefined, time: TimeFilter, perAttribute: number, newest: boolean): Promise<InstanceRead>;
+  readInstances(entityPks: number[], attrs: string[] | undefined, time: TimeFilter, perAttribute: number, newest: boolean, hidden?: readonly string[]): Promise<InstanceRead>;
   /**
    * Aggregates per period, computed by the store. Deletion instances are left out (unless
-   * time.property is deletedAt). distinctCount is only computed when `distinct` (it is the costly one).
+   * time.property is deletedAt), and so are the attributes named in `hidden`. distinctCount is only
+   * computed when `distinct` (it is the costly one).
    */
-  aggregate(entityPks: number[], attrs: string[] | undefined, time: TimeFilter, bucketing: Bucketing, distinct: boolean): Promise<AggregateRow[]>;
+  aggregate(entityPks: number[], attrs: string[] | undefined, time: TimeFilter, bucketing: Bucketing, distinct: boolean, hidden?: readonly string[]): Promise<AggregateRow[]>;
 
   /** Records a committed-with-it entity change as attribute instances (runs inside the write's transaction). */
   record(change: EntityChange): void;

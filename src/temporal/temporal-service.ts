@@ -3,12 +3,15 @@
  * representations, with the spec's pagination of instances (a response carries at most
  * `maxInstances` instances per attribute, or lastN; when cut, every attribute is trimmed to the
  * same instant and the range served is reported), aggregation by period (computed by the store),
- * and the temporal writes, which change history only, never the current entity.
+ * and the temporal writes, which change history only, never the current entity. Reads apply the
+ * caller's read filter (access control) like entity queries: what the policy hides from the
+ * caller is absent from the history it reads.
  */
 import { badRequest, NgsiError, notFound } from '../errors.js';
 import { expandAttributeName, parseInstance, parseTypes, requireObject } from '../broker/input.js';
 import type { CompiledContext } from '../broker/jsonld/compiled-context.js';
 import type { AttrInstance } from '../broker/model.js';
+import type { ReadFilter } from '../broker/store.js';
 import { requireUri } from '../broker/values/validate.js';
 import { monthStart } from './duration.js';
 import { entityHeader, renderAggregated, renderInstances, renderTemporalValues, type AggregatedSeries, type PeriodValue } from './render.js';
@@ -20,6 +23,8 @@ type Json = Record<string, unknown>;
 export interface TemporalServiceOptions {
   /** Most instances of one attribute in one response (the spec's implementation-specific limit). */
   maxInstances: number;
+  /** What the caller of the request being served may read; undefined: everything (access control off). */
+  readFilter?: () => ReadFilter | undefined;
 }
 
 /** The reply to a temporal read: the body, and the range served when instances were cut (206). */
@@ -49,14 +54,15 @@ export class TemporalService {
     const q = parseTemporalInput(input, ctx);
     await this.requireTenant(tenant);
     const { parsed } = q;
+    const readFilter = this.options.readFilter?.();
     const page = await this.store.queryEntities(
       tenant,
-      { ...parsed.query, time: q.time },
+      { ...parsed.query, time: q.time, ...(readFilter ? { readFilter } : {}) },
       parsed.limit,
       parsed.offset,
       parsed.count,
     );
-    const result = await this.represent(page.entities, q, ctx);
+    const result = await this.represent(page.entities, q, ctx, readFilter?.hiddenAttrs);
     if (page.count !== undefined) result.count = page.count;
     return result;
   }
@@ -65,25 +71,28 @@ export class TemporalService {
     requireUri(id, 'entity id');
     const q = parseTemporalInput(input, ctx);
     await this.requireTenant(tenant);
-    const entity = await this.store.getEntity(tenant, id);
+    const readFilter = this.options.readFilter?.();
+    // An entity the caller may not see answers exactly like a missing one.
+    const entity = await this.store.getEntity(tenant, id, readFilter);
     if (!entity) throw notFound(`temporal entity ${id} does not exist`, id);
-    const r = await this.represent([entity], q, ctx);
+    const r = await this.represent([entity], q, ctx, readFilter?.hiddenAttrs);
     return { body: r.body[0], ...(r.contentRange ? { contentRange: r.contentRange } : {}) };
   }
 
-  private async represent(entities: TemporalEntity[], q: TemporalQuery, ctx: CompiledContext): Promise<TemporalResult<Json[]>> {
+  /** The entities with their history in the representation asked for, without the attributes in `hidden`. */
+  private async represent(entities: TemporalEntity[], q: TemporalQuery, ctx: CompiledContext, hidden?: readonly string[]): Promise<TemporalResult<Json[]>> {
     const render = q.parsed.render;
     const pks = entities.map((e) => e.pk);
     const attrs = render.attrs ? [...render.attrs] : undefined;
     const bodies = new Map<number, Json>(entities.map((e) => [e.pk, entityHeader(e, ctx, render.sysAttrs && q.format !== 'temporalValues')]));
     if (q.format === 'aggregatedValues') {
-      const rows = await this.store.aggregate(pks, attrs, q.time, this.bucketing(q), q.aggrMethods.includes('distinctCount'));
+      const rows = await this.store.aggregate(pks, attrs, q.time, this.bucketing(q), q.aggrMethods.includes('distinctCount'), hidden);
       for (const [pk, series] of this.series(rows, q)) renderAggregated(bodies.get(pk)!, series, ctx);
       return { body: [...bodies.values()] };
     }
     const perAttribute = Math.min(q.lastN ?? this.options.maxInstances, this.options.maxInstances);
     const newest = q.lastN !== undefined;
-    const read = await this.store.readInstances(pks, attrs, q.time, perAttribute, newest);
+    const read = await this.store.readInstances(pks, attrs, q.time, perAttribute, newest, hidden);
     const { instances, contentRange } = trim(read.instances, read.cut, q, newest);
     const byEntity = new Map<number, StoredInstance[]>();
     for (const s of instances) (byEntity.get(s.entityPk) ?? byEntity.set(s.entityPk, []).get(s.entityPk)!).push(s);

@@ -259,7 +259,7 @@ describe('routes of /auth, /audit, unknown routes, scopes and tenants', () => {
   // Routes of other features: only whether the table lets the call through (not 401/403) or not.
   const STAFF: Who[] = ['admin', 'operator', 'analyst', 'steward', 'auditor'];
   const FEATURES: Array<[string, string, Who[]]> = [
-    ['GET', '/ngsi-ld/v1/temporal/entities?type=Building', STAFF],
+    ['GET', '/ngsi-ld/v1/temporal/entities?type=Building', WHO],
     ['GET', '/ngsi-ld/v1/subscriptions', STAFF],
     ['GET', '/iot/services', ['admin', 'operator']],
     ['GET', '/iot/devices', ['admin', 'operator']],

@@ -6,6 +6,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { DeliveryStatus, StoredSubscription, Subscription } from '../../subscriptions/model.js';
 import type { OutboxRow, QueueItem, QueuedRow, RecordedChange, SubscriptionStore } from '../../subscriptions/store.js';
+import type { Principal } from '../../identity/principal.js';
 import { migrate, type Db } from './database.js';
 
 export const SUBSCRIPTION_MIGRATIONS: string[] = [
@@ -34,6 +35,8 @@ export const SUBSCRIPTION_MIGRATIONS: string[] = [
   );
   CREATE INDEX subscription_queue_by_subscription ON subscription_queue (tenant, subscription_id, seq);
   `,
+  // The subscriber's principal (JSON), when access control was on: notifications show only what it may read.
+  `ALTER TABLE subscriptions ADD COLUMN principal TEXT;`,
 ];
 
 interface Row {
@@ -41,14 +44,21 @@ interface Row {
   data: string;
   context: string | null;
   delivery: string;
+  principal: string | null;
 }
 
-const toStored = (r: Row): StoredSubscription => ({
-  tenant: r.tenant,
-  subscription: JSON.parse(r.data) as Subscription,
-  context: r.context === null ? undefined : JSON.parse(r.context),
-  delivery: JSON.parse(r.delivery) as DeliveryStatus,
-});
+const toStored = (r: Row): StoredSubscription => {
+  const s: StoredSubscription = {
+    tenant: r.tenant,
+    subscription: JSON.parse(r.data) as Subscription,
+    context: r.context === null ? undefined : JSON.parse(r.context),
+    delivery: JSON.parse(r.delivery) as DeliveryStatus,
+  };
+  if (r.principal !== null) s.principal = JSON.parse(r.principal) as Principal;
+  return s;
+};
+
+const principalJson = (s: StoredSubscription) => (s.principal === undefined ? null : JSON.stringify(s.principal));
 
 const contextJson = (c: unknown) => (c === undefined ? null : JSON.stringify(c));
 
@@ -59,12 +69,12 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
     migrate(db, 'subscriptions', SUBSCRIPTION_MIGRATIONS);
     const p = (sql: string) => db.prepare(sql);
     this.stmt = {
-      insert: p('INSERT OR IGNORE INTO subscriptions (tenant, id, data, context, delivery, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
-      get: p('SELECT tenant, data, context, delivery FROM subscriptions WHERE tenant = ? AND id = ?'),
-      list: p('SELECT tenant, data, context, delivery FROM subscriptions WHERE tenant = ? ORDER BY created_at, id LIMIT ? OFFSET ?'),
+      insert: p('INSERT OR IGNORE INTO subscriptions (tenant, id, data, context, delivery, created_at, principal) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      get: p('SELECT tenant, data, context, delivery, principal FROM subscriptions WHERE tenant = ? AND id = ?'),
+      list: p('SELECT tenant, data, context, delivery, principal FROM subscriptions WHERE tenant = ? ORDER BY created_at, id LIMIT ? OFFSET ?'),
       count: p('SELECT count(*) AS n FROM subscriptions WHERE tenant = ?'),
-      all: p('SELECT tenant, data, context, delivery FROM subscriptions ORDER BY tenant, created_at, id'),
-      replace: p('UPDATE subscriptions SET data = ?, context = ? WHERE tenant = ? AND id = ?'),
+      all: p('SELECT tenant, data, context, delivery, principal FROM subscriptions ORDER BY tenant, created_at, id'),
+      replace: p('UPDATE subscriptions SET data = ?, context = ?, principal = ? WHERE tenant = ? AND id = ?'),
       delete: p('DELETE FROM subscriptions WHERE tenant = ? AND id = ?'),
       record: p('INSERT INTO subscription_outbox (tenant, change) VALUES (?, ?)'),
       readOutbox: p('SELECT seq, tenant, change FROM subscription_outbox ORDER BY seq LIMIT ?'),
@@ -80,7 +90,7 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
 
   async insert(s: StoredSubscription): Promise<boolean> {
     const sub = s.subscription;
-    return this.stmt.insert.run(s.tenant, sub.id, JSON.stringify(sub), contextJson(s.context), JSON.stringify(s.delivery), sub.createdAt).changes > 0;
+    return this.stmt.insert.run(s.tenant, sub.id, JSON.stringify(sub), contextJson(s.context), JSON.stringify(s.delivery), sub.createdAt, principalJson(s)).changes > 0;
   }
 
   async get(tenant: string, id: string): Promise<StoredSubscription | undefined> {
@@ -98,7 +108,7 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
   }
 
   async replace(s: StoredSubscription): Promise<void> {
-    this.stmt.replace.run(JSON.stringify(s.subscription), contextJson(s.context), s.tenant, s.subscription.id);
+    this.stmt.replace.run(JSON.stringify(s.subscription), contextJson(s.context), principalJson(s), s.tenant, s.subscription.id);
   }
 
   async delete(tenant: string, id: string): Promise<boolean> {

@@ -5,6 +5,8 @@
  * broker's q and type-selection compilers: their SQL names `attributes a` and `entity_types t`,
  * which here are common table expressions over the history (the instances in the requested
  * interval, and the types of temporal entities). Aggregation is one GROUP BY per request.
+ * A caller's read filter (access control) is applied inside the same SQL, as the broker store
+ * does: hidden entities are left out of pages and counts, hidden attributes are as if absent.
  */
 import type { Statement } from 'better-sqlite3';
 import type { EntityChange } from '../../broker/changes.js';
@@ -12,7 +14,7 @@ import { matchesGeoQuery, type GeoQuery } from '../../broker/geo/geo-query.js';
 import type { Geometry } from '../../broker/geo/geometry.js';
 import { mainMember, NGSI_LD_NULL } from '../../broker/input.js';
 import type { AttrInstance } from '../../broker/model.js';
-import type { EntitySelector } from '../../broker/store.js';
+import type { EntitySelector, ReadFilter } from '../../broker/store.js';
 import { dateTimeMillis } from '../../broker/values/validate.js';
 import { notFound } from '../../errors.js';
 import type {
@@ -106,6 +108,9 @@ interface InstanceRow {
   ts: number;
   total: number;
 }
+
+/** The name q terms on attributes the caller may not read look at: no attribute has it. */
+const HIDDEN_ATTRIBUTE = 'urn:urbis:hidden-attribute';
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -213,8 +218,14 @@ export class SqliteTemporalStore implements TemporalStore {
     return tenant === '' || this.stmt.tenantExists.get(tenant) !== undefined;
   }
 
-  async getEntity(tenant: string, id: string): Promise<TemporalEntity | undefined> {
-    const r = this.stmt.entityById.get(tenant, id) as EntityRow | undefined;
+  async getEntity(tenant: string, id: string, filter?: ReadFilter): Promise<TemporalEntity | undefined> {
+    let r: EntityRow | undefined;
+    if (filter) {
+      const f = compileReadFilter(filter);
+      r = this.prepared(`SELECT e.* FROM temporal_entities e WHERE e.tenant = ? AND e.id = ? AND ${f.sql}`).get(tenant, id, ...f.params) as EntityRow | undefined;
+    } else {
+      r = this.stmt.entityById.get(tenant, id) as EntityRow | undefined;
+    }
     return r ? toEntity(r) : undefined;
   }
 
@@ -228,6 +239,12 @@ export class SqliteTemporalStore implements TemporalStore {
     const params: unknown[] = [...time.params];
     const where: string[] = ['e.tenant = ?'];
     params.push(tenant);
+    const hidden = sel.readFilter?.hiddenAttrs ?? [];
+    if (sel.readFilter) {
+      const f = compileReadFilter(sel.readFilter);
+      where.push(f.sql);
+      params.push(...f.params);
+    }
     if (sel.entities && sel.entities.length > 0) {
       const ors = sel.entities.map((s) => {
         const c = compileSelector(s, sel.expand);
@@ -236,16 +253,24 @@ export class SqliteTemporalStore implements TemporalStore {
       });
       where.push(`(${ors.join(' OR ')})`);
     }
+    // Listed only with instances in the interval (of `attrs`, when given) of attributes the caller may read.
     const has = timeCondition(sel.time, 'i.');
-    const names = sel.attrs && sel.attrs.length > 0 ? ` AND i.name IN (${placeholders(sel.attrs.length)})` : '';
-    where.push(`EXISTS (SELECT 1 FROM temporal_instances i WHERE i.entity_pk = e.pk${names} AND ${has.sql})`);
-    params.push(...(sel.attrs ?? []), ...has.params);
+    const attrs = sel.attrs && sel.attrs.length > 0 ? sel.attrs.filter((a) => !hidden.includes(a)) : undefined;
+    const names = attrs ? ` AND i.name IN (${placeholders(attrs.length)})` : hidden.length > 0 ? ` AND i.name NOT IN (${placeholders(hidden.length)})` : '';
+    if (attrs?.length === 0) where.push('0');
+    else {
+      where.push(`EXISTS (SELECT 1 FROM temporal_instances i WHERE i.entity_pk = e.pk${names} AND ${has.sql})`);
+      params.push(...(attrs ?? hidden), ...has.params);
+    }
     if (sel.q) {
-      const c = compileQ(sel.q, sel.expand);
+      // A term on an attribute the caller may not read looks at a name no attribute has.
+      const expand = hidden.length === 0 ? sel.expand : (t: string) => (hidden.includes(sel.expand(t)) ? HIDDEN_ATTRIBUTE : sel.expand(t));
+      const c = compileQ(sel.q, expand);
       where.push(`(${c.sql})`);
       params.push(...c.params);
     }
-    if (sel.geoQ) {
+    if (sel.geoQ && hidden.includes(sel.geoQ.geoproperty)) where.push('0');
+    else if (sel.geoQ) {
       const key = JSON.stringify(sel.geoQ);
       if (!this.geoQueries.has(key)) remember(this.geoQueries, key, sel.geoQ, 256);
       where.push(`EXISTS (SELECT 1 FROM attributes g WHERE g.entity_pk = e.pk AND g.name = ? AND g.kind = 'GeoProperty' AND temporal_geo_match(?, g.value))`);
@@ -261,12 +286,13 @@ export class SqliteTemporalStore implements TemporalStore {
     return out;
   }
 
-  async readInstances(entityPks: number[], attrs: string[] | undefined, time: TimeFilter, perAttribute: number, newest: boolean): Promise<InstanceRead> {
+  async readInstances(entityPks: number[], attrs: string[] | undefined, time: TimeFilter, perAttribute: number, newest: boolean, hidden: readonly string[] = []): Promise<InstanceRead> {
     const read: InstanceRead = { instances: [], cut: new Set() };
-    if (entityPks.length === 0 || (attrs && attrs.length === 0)) return read;
+    const n = attributeNames(attrs, hidden);
+    if (entityPks.length === 0 || n === undefined) return read;
     const col = `i.${COLUMN[time.property]}`;
     const cond = timeCondition(time, 'i.');
-    const names = attrs ? ` AND i.name IN (${placeholders(attrs.length)})` : '';
+    const names = n.sql;
     const sql =
       `SELECT pk, entity_pk, name, data, created_at, modified_at, deleted_at, ts, total FROM (` +
       `SELECT i.pk, i.entity_pk, i.name, i.data, i.created_at, i.modified_at, i.deleted_at, ${col} AS ts, ` +
@@ -274,7 +300,7 @@ export class SqliteTemporalStore implements TemporalStore {
       `count(*) OVER (PARTITION BY i.entity_pk, i.name) AS total ` +
       `FROM temporal_instances i WHERE i.entity_pk IN (${placeholders(entityPks.length)})${names} AND ${cond.sql}` +
       `) WHERE rn <= ? ORDER BY entity_pk, name, ts, pk`;
-    const rows = this.prepared(sql).all(...entityPks, ...(attrs ?? []), ...cond.params, perAttribute) as InstanceRow[];
+    const rows = this.prepared(sql).all(...entityPks, ...n.params, ...cond.params, perAttribute) as InstanceRow[];
     for (const r of rows) {
       if (r.total > perAttribute) read.cut.add(`${r.entity_pk} ${r.name}`);
       const inst = JSON.parse(r.data) as AttrInstance;
@@ -287,8 +313,9 @@ export class SqliteTemporalStore implements TemporalStore {
     return read;
   }
 
-  async aggregate(entityPks: number[], attrs: string[] | undefined, time: TimeFilter, bucketing: Bucketing, distinct: boolean): Promise<AggregateRow[]> {
-    if (entityPks.length === 0 || (attrs && attrs.length === 0)) return [];
+  async aggregate(entityPks: number[], attrs: string[] | undefined, time: TimeFilter, bucketing: Bucketing, distinct: boolean, hidden: readonly string[] = []): Promise<AggregateRow[]> {
+    const n = attributeNames(attrs, hidden);
+    if (entityPks.length === 0 || n === undefined) return [];
     const col = `i.${COLUMN[time.property]}`;
     const cond = timeCondition(time, 'i.');
     const bucketParams: number[] = [];
@@ -301,7 +328,7 @@ export class SqliteTemporalStore implements TemporalStore {
       bucket = `CAST(((CAST(strftime('%Y', ${col} / 1000, 'unixepoch') AS INTEGER) - 1970) * 12 + CAST(strftime('%m', ${col} / 1000, 'unixepoch') AS INTEGER) - 1) / ? AS INTEGER)`;
       bucketParams.push(bucketing.months);
     }
-    const names = attrs ? ` AND i.name IN (${placeholders(attrs.length)})` : '';
+    const names = n.sql;
     const deletions = time.property === 'deletedAt' ? '' : ' AND i.deleted_at IS NULL';
     const sql =
       `SELECT i.entity_pk AS entityPk, i.name, i.dataset_id AS datasetId, max(i.kind) AS kind, ${bucket} AS bucket, ` +
@@ -309,7 +336,7 @@ export class SqliteTemporalStore implements TemporalStore {
       `count(i.vnum) AS numeric, sum(i.vnum) AS sum, sum(i.vnum * i.vnum) AS sumsq, min(i.vnum) AS min, max(i.vnum) AS max ` +
       `FROM temporal_instances i WHERE i.entity_pk IN (${placeholders(entityPks.length)})${names} AND ${cond.sql}${deletions} ` +
       `GROUP BY i.entity_pk, i.name, i.dataset_id, bucket ORDER BY i.entity_pk, i.name, i.dataset_id, bucket`;
-    const rows = this.prepared(sql).all(...bucketParams, ...entityPks, ...(attrs ?? []), ...cond.params) as Array<AggregateRow & { datasetId: string }>;
+    const rows = this.prepared(sql).all(...bucketParams, ...entityPks, ...n.params, ...cond.params) as Array<AggregateRow & { datasetId: string }>;
     return rows.map((r) => {
       const { datasetId, ...rest } = r;
       return datasetId === '' ? rest : { ...rest, datasetId };
@@ -411,6 +438,42 @@ export class SqliteTemporalStore implements TemporalStore {
 function remember<V>(map: Map<string, V>, key: string, value: V, limit: number): void {
   if (map.size >= limit) map.delete(map.keys().next().value as string);
   map.set(key, value);
+}
+
+/**
+ * The condition on instance `i`'s name: one of `attrs` (when given) and none of `hidden`;
+ * undefined when no attribute can match.
+ */
+function attributeNames(attrs: string[] | undefined, hidden: readonly string[]): { sql: string; params: string[] } | undefined {
+  if (attrs) {
+    const visible = attrs.filter((a) => !hidden.includes(a));
+    return visible.length === 0 ? undefined : { sql: ` AND i.name IN (${placeholders(visible.length)})`, params: visible };
+  }
+  return hidden.length === 0 ? { sql: '', params: [] } : { sql: ` AND i.name NOT IN (${placeholders(hidden.length)})`, params: [...hidden] };
+}
+
+/**
+ * A read filter as a condition on temporal entity row `e`, like the broker store's: by the types
+ * of the temporal entity; a resident's own records are those whose latest recorded instance of an
+ * owner attribute names the resident (a deleted owner attribute or entity owns nothing).
+ */
+function compileReadFilter(f: ReadFilter): { sql: string; params: unknown[] } {
+  let typeSql = '1';
+  const params: unknown[] = [];
+  if (f.onlyTypes) {
+    typeSql = `NOT EXISTS (SELECT 1 FROM temporal_entity_types ft WHERE ft.entity_pk = e.pk AND ft.type NOT IN (${placeholders(f.onlyTypes.length)}))`;
+    params.push(...f.onlyTypes);
+  } else if (f.hiddenTypes && f.hiddenTypes.length > 0) {
+    typeSql = `NOT EXISTS (SELECT 1 FROM temporal_entity_types ft WHERE ft.entity_pk = e.pk AND ft.type IN (${placeholders(f.hiddenTypes.length)}))`;
+    params.push(...f.hiddenTypes);
+  }
+  if (!f.owner || f.owner.attrs.length === 0) return { sql: typeSql, params };
+  // json_each of a JSON string yields the string itself, of an array its items.
+  const ownerSql =
+    `EXISTS (SELECT 1 FROM temporal_instances fo, json_each(fo.data -> (${PRIMARY_PATH.replaceAll('kind', 'fo.kind')})) fj ` +
+    `WHERE fo.entity_pk = e.pk AND fo.name IN (${placeholders(f.owner.attrs.length)}) AND fo.deleted_at IS NULL AND fj.value = ? ` +
+    'AND fo.pk = (SELECT max(l.pk) FROM temporal_instances l WHERE l.entity_pk = e.pk AND l.name = fo.name AND l.dataset_id = fo.dataset_id))';
+  return { sql: `(${typeSql} OR ${ownerSql})`, params: [...params, ...f.owner.attrs, f.owner.id] };
 }
 
 /** One entity selector over temporal entity row `e`: ids, idPattern and type selection AND-ed. */
