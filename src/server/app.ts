@@ -17,12 +17,16 @@ import { openApiRoutes } from '../openapi/routes.js';
 import { VERSION } from '../version.js';
 import { setupSecurity } from './security.js';
 import { setupIdentity } from '../identity/setup.js';
+import type { Principal } from '../identity/principal.js';
 import { setupSubscriptions } from '../subscriptions/setup.js';
 import { setupTemporal } from '../temporal/setup.js';
 import { setupIngest } from '../ingest/setup.js';
 import { setupCity } from '../simulator/setup.js';
 
 export const API_PREFIX = '/ngsi-ld/v1';
+
+/** Longest wait for requests in flight when stopping. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface Urbis {
   app: FastifyInstance;
@@ -98,9 +102,11 @@ export async function buildUrbis(config: Config): Promise<Urbis> {
   const security = setupSecurity(app, config);
   const identity = await setupIdentity(app, { config, db: store.db, service, store, resolver, security });
   closers.push(identity.close);
-  const subscriptions = await setupSubscriptions(app, { store, resolver, coreUrl: DEFAULT_CORE_CONTEXT_URL, notifyTimeoutMs: config.notifyTimeout, prefix: API_PREFIX });
+  // Notifications and history show only what the policy lets the subscriber / caller read.
+  const subscriberAccess = config.open ? undefined : { current: identity.currentPrincipal, view: (p: Principal, tenant: string) => identity.access.entityAccess(p, tenant, () => {}) };
+  const subscriptions = await setupSubscriptions(app, { store, resolver, coreUrl: DEFAULT_CORE_CONTEXT_URL, notifyTimeoutMs: config.notifyTimeout, prefix: API_PREFIX, access: subscriberAccess });
   closers.push(subscriptions.close);
-  closers.push(await setupTemporal({ app, store, resolver, config, coreUrl: DEFAULT_CORE_CONTEXT_URL, prefix: API_PREFIX }));
+  closers.push(await setupTemporal({ app, store, resolver, config, coreUrl: DEFAULT_CORE_CONTEXT_URL, prefix: API_PREFIX, readFilter: () => identity.currentAccess()?.readFilter }));
   const ingest = await setupIngest(app, config, store, resolver);
   closers.push(ingest.close);
   const city = await setupCity(app, config, ingest);
@@ -112,7 +118,11 @@ export async function buildUrbis(config: Config): Promise<Urbis> {
     app,
     store,
     async close() {
+      // Requests in flight get a grace period; then connections still open (a client that stopped
+      // reading a response, say) are cut so that the store can close.
+      const grace = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await app.close();
+      clearTimeout(grace);
       for (const close of closers.reverse()) await close();
       await store.close();
     },

@@ -102,6 +102,7 @@ describe('GET /openapi.json', () => {
     const res = await fetch(`${base}/openapi.json`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toEqual(doc);
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.info.title).toBe('Urbis NGSI-LD API');
     expect(doc.info.version).toMatch(/^\d+\.\d+\.\d+/);
