@@ -13,7 +13,6 @@ import type {
   EntityMutator,
   EntityPage,
   EntityQuery,
-  EntitySelector,
   ReadFilter,
   StoredContext,
   TypeInfo,
@@ -21,7 +20,7 @@ import type {
 import { allAttributes, type AttributeChange, type ChangeRecorder, type CommitListener, type EntityChange } from '../../broker/changes.js';
 import { boundingBox, type Geometry } from '../../broker/geo/geometry.js';
 import { matchesGeoQuery, searchBox, type GeoQuery } from '../../broker/geo/geo-query.js';
-import { compileQ, compileScopeQ, compileTypeSelection } from './q-sql.js';
+import { compileQ, compileScopeQ, compileSelector } from './q-sql.js';
 import { attributeIndexColumns } from './attribute-index.js';
 import { openDatabase, type Db } from './database.js';
 
@@ -420,31 +419,6 @@ function visibleEntities(tenant: string, filter: ReadFilter | undefined, alias =
   };
 }
 
-/** One entity selector as SQL: ids, idPattern and type selection AND-ed. */
-function compileSelector(sel: EntitySelector, expand: (t: string) => string): { sql: string; params: unknown[] } {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  if (sel.ids && sel.ids.length > 0) {
-    parts.push(`e.id IN (${sel.ids.map(() => '?').join(', ')})`);
-    params.push(...sel.ids);
-  }
-  if (sel.idPattern !== undefined) {
-    const prefix = literalPrefix(sel.idPattern);
-    if (prefix) {
-      // Lets the (tenant, id) index narrow the scan before the regular expression runs.
-      parts.push('e.id >= ? AND e.id < ?');
-      params.push(prefix, prefix + '\uffff');
-    }
-    parts.push('e.id REGEXP ?');
-    params.push(sel.idPattern);
-  }
-  if (sel.typeSelection) {
-    const c = compileTypeSelection(sel.typeSelection, expand);
-    parts.push(`(${c.sql})`);
-    params.push(...c.params);
-  }
-  return { sql: parts.length > 0 ? parts.join(' AND ') : '1', params };
-}
 
 interface ContextRow {
   id: string;
@@ -460,30 +434,4 @@ function toStoredContext(r: ContextRow): StoredContext {
   const c: StoredContext = { id: r.id, url: r.url, kind: r.kind, body: JSON.parse(r.body), createdAt: r.created_at, hits: r.hits };
   if (r.last_usage) c.lastUsage = r.last_usage;
   return c;
-}
-
-/** The literal text an anchored regular expression starts with ("^urn:ngsi-ld:Bus:.*" → "urn:ngsi-ld:Bus:"). */
-export function literalPrefix(pattern: string): string {
-  // A top-level alternation ("^a|b") would make any prefix wrong: keep it simple and give up.
-  if (!pattern.startsWith('^') || pattern.includes('|')) return '';
-  let out = '';
-  for (let i = 1; i < pattern.length; i++) {
-    const ch = pattern[i];
-    if (ch === '\\') {
-      const nx = pattern[i + 1];
-      if (nx !== undefined && /[.\\/:\-_^$*+?()[\]{}|]/.test(nx)) {
-        out += nx;
-        i++;
-        continue;
-      }
-      break;
-    }
-    if (/[.*+?()[\]{}|$^]/.test(ch)) {
-      // A quantifier applies to the previous character, which is then not certain.
-      if (/[*+?{]/.test(ch)) out = out.slice(0, -1);
-      break;
-    }
-    out += ch;
-  }
-  return out;
 }

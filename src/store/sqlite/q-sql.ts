@@ -38,6 +38,7 @@ import {
 } from '../../broker/query/q-parser.js';
 import { ANY_SEGMENT, type ScopeQuery, type ScopeTerm } from '../../broker/query/scope-q.js';
 import type { TypeSelection, TypeTerm } from '../../broker/query/type-selection.js';
+import type { EntitySelector } from '../../broker/store.js';
 import { DATETIME_MS_FUNCTION } from './functions.js';
 
 /** A SQL boolean expression and its positional parameters, in order. */
@@ -315,4 +316,57 @@ function scopeCondition(scope: ScopeTerm): Frag | null {
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** One entity selector as SQL over an entity row `e` (id column): ids, idPattern and type selection AND-ed. */
+export
+function compileSelector(sel: EntitySelector, expand: (t: string) => string): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (sel.ids && sel.ids.length > 0) {
+    parts.push(`e.id IN (${sel.ids.map(() => '?').join(', ')})`);
+    params.push(...sel.ids);
+  }
+  if (sel.idPattern !== undefined) {
+    const prefix = literalPrefix(sel.idPattern);
+    if (prefix) {
+      // Lets the (tenant, id) index narrow the scan before the regular expression runs.
+      parts.push('e.id >= ? AND e.id < ?');
+      params.push(prefix, prefix + '\uffff');
+    }
+    parts.push('e.id REGEXP ?');
+    params.push(sel.idPattern);
+  }
+  if (sel.typeSelection) {
+    const c = compileTypeSelection(sel.typeSelection, expand);
+    parts.push(`(${c.sql})`);
+    params.push(...c.params);
+  }
+  return { sql: parts.length > 0 ? parts.join(' AND ') : '1', params };
+}
+
+/** The literal text an anchored regular expression starts with ("^urn:ngsi-ld:Bus:.*" → "urn:ngsi-ld:Bus:"). */
+export function literalPrefix(pattern: string): string {
+  // A top-level alternation ("^a|b") would make any prefix wrong: keep it simple and give up.
+  if (!pattern.startsWith('^') || pattern.includes('|')) return '';
+  let out = '';
+  for (let i = 1; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === '\\') {
+      const nx = pattern[i + 1];
+      if (nx !== undefined && /[.\\/:\-_^$*+?()[\]{}|]/.test(nx)) {
+        out += nx;
+        i++;
+        continue;
+      }
+      break;
+    }
+    if (/[.*+?()[\]{}|$^]/.test(ch)) {
+      // A quantifier applies to the previous character, which is then not certain.
+      if (/[*+?{]/.test(ch)) out = out.slice(0, -1);
+      break;
+    }
+    out += ch;
+  }
+  return out;
 }

@@ -14,7 +14,7 @@ import { matchesGeoQuery, type GeoQuery } from '../../broker/geo/geo-query.js';
 import type { Geometry } from '../../broker/geo/geometry.js';
 import { mainMember, NGSI_LD_NULL } from '../../broker/input.js';
 import type { AttrInstance } from '../../broker/model.js';
-import type { EntitySelector, ReadFilter } from '../../broker/store.js';
+import type { ReadFilter } from '../../broker/store.js';
 import { dateTimeMillis } from '../../broker/values/validate.js';
 import { notFound } from '../../errors.js';
 import type {
@@ -29,9 +29,8 @@ import type {
   TimeProperty,
 } from '../../temporal/store.js';
 import { attributeIndexColumns } from './attribute-index.js';
-import { literalPrefix } from './broker-store.js';
 import { migrate, type Db } from './database.js';
-import { compileQ, compileTypeSelection } from './q-sql.js';
+import { compileQ, compileSelector } from './q-sql.js';
 
 /** Migrations of component 'temporal' (see database.ts migrate). */
 export const TEMPORAL_MIGRATIONS: string[] = [
@@ -474,29 +473,4 @@ function compileReadFilter(f: ReadFilter): { sql: string; params: unknown[] } {
     `WHERE fo.entity_pk = e.pk AND fo.name IN (${placeholders(f.owner.attrs.length)}) AND fo.deleted_at IS NULL AND fj.value = ? ` +
     'AND fo.pk = (SELECT max(l.pk) FROM temporal_instances l WHERE l.entity_pk = e.pk AND l.name = fo.name AND l.dataset_id = fo.dataset_id))';
   return { sql: `(${typeSql} OR ${ownerSql})`, params: [...params, ...f.owner.attrs, f.owner.id] };
-}
-
-/** One entity selector over temporal entity row `e`: ids, idPattern and type selection AND-ed. */
-function compileSelector(sel: EntitySelector, expand: (t: string) => string): { sql: string; params: unknown[] } {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  if (sel.ids && sel.ids.length > 0) {
-    parts.push(`e.id IN (${placeholders(sel.ids.length)})`);
-    params.push(...sel.ids);
-  }
-  if (sel.idPattern !== undefined) {
-    const prefix = literalPrefix(sel.idPattern);
-    if (prefix) {
-      parts.push('e.id >= ? AND e.id < ?');
-      params.push(prefix, prefix + '\uffff');
-    }
-    parts.push('e.id REGEXP ?');
-    params.push(sel.idPattern);
-  }
-  if (sel.typeSelection) {
-    const c = compileTypeSelection(sel.typeSelection, expand);
-    parts.push(`(${c.sql})`);
-    params.push(...c.params);
-  }
-  return { sql: parts.length > 0 ? parts.join(' AND ') : '1', params };
 }
