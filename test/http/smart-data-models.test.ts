@@ -6,8 +6,9 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API, linkHeader, startServer, type TestServer } from '../helpers/server.js';
+import { SDM_DIR } from '../helpers/shared.js';
 
-const SDM = path.resolve(__dirname, '../../../shared/standards/smart-data-models');
+const SDM = SDM_DIR;
 const CORE_PREFIX = 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context';
 
 interface Example {

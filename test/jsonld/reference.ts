@@ -19,7 +19,7 @@ export const jsonld = createRequire(import.meta.url)('jsonld') as JsonLd;
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CONTEXTS = join(ROOT, 'contexts');
-export const SDM_SHARED = '/work/shared/standards/smart-data-models';
+export { SDM_DIR as SDM_SHARED } from '../helpers/shared.js';
 
 export const CORE_V18 = 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld';
 export const CORE_V19 = 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.9.jsonld';

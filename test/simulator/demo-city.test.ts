@@ -12,8 +12,9 @@ import { CitySimulator, type Reading } from '../../src/simulator/runner.js';
 import { cityGeoJson, generateCity } from '../../src/simulator/geography.js';
 import { SCENARIOS, sdmContext } from '../../src/simulator/scenarios.js';
 import { linkHeader, startServer, type TestServer } from '../helpers/server.js';
+import { SDM_DIR } from '../helpers/shared.js';
 
-const SDM = '/work/shared/standards/smart-data-models';
+const SDM = SDM_DIR;
 const require = createRequire(import.meta.url);
 const Ajv2020 = require('ajv/dist/2020.js').default;
 const addFormats = require('ajv-formats').default;
