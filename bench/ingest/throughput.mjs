@@ -8,6 +8,7 @@ import path from 'node:path';
 import net from 'node:net';
 import mqtt from 'mqtt';
 import { buildUrbis } from '../../dist/server/app.js';
+import { resolveConfig } from '../../dist/config.js';
 
 const N = Number(process.argv[2] ?? 20000);
 const DEVICES = 200;
@@ -18,7 +19,8 @@ const port = await new Promise((resolve) => {
   });
 });
 const dataDir = mkdtempSync(path.join(tmpdir(), 'urbis-bench-'));
-const urbis = await buildUrbis({ host: '127.0.0.1', port: 0, dataDir, maxBody: 1 << 20, logLevel: 'silent', remoteContexts: false, demo: false, demoSeed: 1, demoRate: 1, mqtt: '', mqttPort: port, retention: '', open: true });
+// Every default, then: loopback, silent, no demo, in-process MQTT on a free port, no access control or rate limits.
+const urbis = await buildUrbis({ ...resolveConfig({}, {}), host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', demo: false, mqtt: '', mqttPort: port, open: true, rateLimit: 0, keyRateLimit: 0 });
 await urbis.app.listen({ host: '127.0.0.1', port: 0 });
 const base = `http://127.0.0.1:${urbis.app.server.address().port}`;
 const post = (url, body) => fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
