@@ -25,6 +25,7 @@ import { OidcVerifier } from './oidc.js';
 import { ANONYMOUS, ROLES, isSignedIn, type Principal } from './principal.js';
 import { BEFORE_PASSWORD_CHANGE, decide, findRule } from './route-rules.js';
 import { PURPOSE_HEADER, currentRequest, requests, type RequestState } from './request-context.js';
+import { currentWriteOrigin } from '../broker/origin.js';
 import { SESSION_COOKIE, authRoutes, readCookie } from './routes.js';
 
 export interface IdentityDeps {
@@ -83,20 +84,21 @@ export async function setupIdentity(app: FastifyInstance, deps: IdentityDeps): P
     }
   }
 
-  // Entity writes made by requests: audited inside the write's transaction.
+  // Every entity write is audited inside the write's transaction: by the gateway or a command
+  // (their write origin), by the request that made it, or else as the system's own.
   store.addChangeRecorder((change) => {
-    const r = currentRequest();
-    if (!r) return;
-    r.audited = true;
+    const origin = currentWriteOrigin();
+    const r = origin ? undefined : currentRequest();
+    if (r) r.audited = true;
     const names = change.attributes.map((a) => a.name).join(' ');
     audit.record({
       tenant: change.tenant,
-      actor: r.principal.subject,
+      actor: origin?.actor ?? r?.principal.subject ?? 'system',
       operation: `entity.${change.op === 'created' ? 'create' : change.op === 'deleted' ? 'delete' : 'update'}`,
       resource: change.id,
       outcome: 'success',
-      client: r.client,
-      purpose: r.purpose,
+      client: origin?.client ?? r?.client ?? 'internal',
+      purpose: r?.purpose,
       detail: names.length > 500 ? names.slice(0, 500) + '...' : names || undefined,
     });
   });

@@ -5,6 +5,10 @@
  * its write has committed (or failed).
  */
 import type { BatchItem, BatchOutcome, BrokerStore } from '../broker/store.js';
+import { withWriteOrigin, type WriteOrigin } from '../broker/origin.js';
+
+/** The gateway's writes are its own, whichever request or message happened to start a batch. */
+const GATEWAY: WriteOrigin = { actor: 'iot-gateway', client: 'device gateway' };
 
 interface Pending {
   items: BatchItem<unknown>[];
@@ -46,7 +50,7 @@ export class WriteBatcher {
     if (p.timer) clearTimeout(p.timer);
     this.transactions++;
     this.entityWrites += p.items.length;
-    const done = this.broker.mutateEntities(tenant, p.items).then(
+    const done = withWriteOrigin(GATEWAY, () => this.broker.mutateEntities(tenant, p.items)).then(
       (outcomes) => outcomes.forEach((o, i) => p.waiters[i](o)),
       (error: unknown) => p.items.forEach((it, i) => p.waiters[i]({ id: it.id, ok: false, error })),
     );

@@ -85,6 +85,18 @@ describe('what is recorded', () => {
     expect(JSON.parse(policy.records[0].detail).types).toHaveProperty(['https://uri.etsi.org/ngsi-ld/default-context/HealthRecord']);
   });
 
+  it('writes of the device gateway, whatever request happens to be served meanwhile', async () => {
+    const svc = await server.request('POST', '/iot/services', { headers: admin, body: { services: [{ apikey: 'audit-key', entity_type: 'Thermometer', attributes: [{ object_id: 't', name: 'temperature', type: 'Number' }] }] } });
+    expect(svc.status, svc.text).toBe(201);
+    expect((await server.request('POST', '/iot/devices', { headers: admin, body: { devices: [{ device_id: 'th1', apikey: 'audit-key' }] } })).status).toBe(201);
+    // A measure over HTTP: the device authenticates with the service's API key, not as a principal.
+    const m = await server.request('POST', '/iot/ul?k=audit-key&i=th1', { rawBody: 't|21.5', headers: { 'content-type': 'text/plain' } });
+    expect(m.status, m.text).toBeLessThan(300);
+    const { records: rs } = await records('operation=entity.update&resource=urn:ngsi-ld:Thermometer:th1');
+    expect(rs.length).toBeGreaterThan(0);
+    expect(rs[rs.length - 1]).toMatchObject({ actor: 'iot-gateway', client: 'device gateway', outcome: 'success' });
+  });
+
   it('filters by time range and pages', async () => {
     const all = await records('limit=1000');
     expect(all.total).toBe(all.records.length);

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { ConfigError, SETTINGS, resolveConfig } from '../../config.js';
 import { buildUrbis } from '../../server/app.js';
 import { EntityService } from '../../broker/entity-service.js';
+import { withWriteOrigin } from '../../broker/origin.js';
+import { userInfo } from 'node:os';
 import { ContextResolver } from '../../broker/jsonld/context-resolver.js';
 import { toNgsiError } from '../../errors.js';
 import { csvRowToEntity, featureToEntity, MappingError, parseCsv, readMapping, type ImportMapping, type RowOutcome } from '../../ingest/bulk-import.js';
@@ -118,6 +120,8 @@ export const importCommand: Command = {
       throw new ConfigError(`@context ${context}: ${toNgsiError(err).detail}`);
     }
     const service = new EntityService(urbis.store);
+    // Audited as the person running the command, like the other commands that change data.
+    const origin = { actor: `cli:${userInfo().username}`, client: 'cli' };
     const rejected: Array<{ row: number; reason: string }> = [];
     let accepted = 0;
     const progress = new Progress(rows.length);
@@ -129,7 +133,7 @@ export const importCommand: Command = {
           else rejected.push({ row: start + k + 1, reason: r.reason });
         });
         if (batch.length > 0) {
-          const { result } = await service.batchUpsert(tenant, batch.map((b) => ({ body: b.body, ctx })), 'update');
+          const { result } = await withWriteOrigin(origin, () => service.batchUpsert(tenant, batch.map((b) => ({ body: b.body, ctx })), 'update'));
           accepted += result.success.length;
           const byId = new Map<string, number[]>();
           batch.forEach((b) => byId.set((b.body as { id: string }).id, [...(byId.get((b.body as { id: string }).id) ?? []), b.row]));
