@@ -109,7 +109,7 @@ export async function buildUrbis(config: Config): Promise<Urbis> {
   closers.push(await setupTemporal({ app, store, resolver, config, coreUrl: DEFAULT_CORE_CONTEXT_URL, prefix: API_PREFIX, readFilter: () => identity.currentAccess()?.readFilter }));
   const ingest = await setupIngest(app, config, store, resolver);
   closers.push(ingest.close);
-  const city = await setupCity(app, config, ingest);
+  const city = await setupCity(app, config, ingest, { store, resolver });
   closers.push(city.close);
 
   await app.ready();

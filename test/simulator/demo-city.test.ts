@@ -2,7 +2,8 @@
  * The demo city: provisioned through the gateway's public API and run for a few simulated minutes
  * (step API, readings sent over HTTP like devices do), every scenario has entities with plausible
  * values, and every entity passes its Smart Data Model's JSON Schema (keyValues, validated
- * offline with ajv). The same seed gives the same city; `demo` on an existing database resumes.
+ * offline with ajv), and so do the bus network's GtfsStop and GtfsRoute entities written at
+ * provisioning. The same seed gives the same city; `demo` on an existing database resumes.
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CitySimulator, type Reading } from '../../src/simulator/runner.js';
 import { cityGeoJson, generateCity } from '../../src/simulator/geography.js';
 import { SCENARIOS, sdmContext } from '../../src/simulator/scenarios.js';
+import { AGENCY_ID, routeEntityId, stopEntityId, TRANSIT_CONTEXT } from '../../src/simulator/transit.js';
 import { linkHeader, startServer, type TestServer } from '../helpers/server.js';
 import { SDM_DIR } from '../helpers/shared.js';
 
@@ -27,6 +29,7 @@ const env = load('Environment/Environment-schema.json');
 ajv.addSchema(env, 'https://smart-data-models.github.io/dataModel.Environment/Environment-schema.json');
 ajv.addSchema({ ...env, $id: 'https://raw.githubusercontent.com/smart-data-models/dataModel.Environment/master/Environment-schema.json' });
 ajv.addSchema(load('Weather/weather-schema.json'), 'https://smart-data-models.github.io/dataModel.Weather/weather-schema.json');
+ajv.addSchema(load('UrbanMobility/gtfs-schema.json'), 'https://smart-data-models.github.io/dataModel.UrbanMobility/gtfs-schema.json');
 
 /** Entity type → its schema file (types without a shipped schema are checked for ranges only). */
 const SCHEMAS: Record<string, string> = {
@@ -39,6 +42,8 @@ const SCHEMAS: Record<string, string> = {
   FireForestStatus: 'Forestry/FireForestStatus/schema.json',
   WaterConsumptionObserved: 'WaterConsumption/WaterConsumptionObserved/schema.json',
   WaterQualityObserved: 'WaterQuality/WaterQualityObserved/schema.json',
+  GtfsStop: 'UrbanMobility/GtfsStop/schema.json',
+  GtfsRoute: 'UrbanMobility/GtfsRoute/schema.json',
 };
 const validators = Object.fromEntries(Object.entries(SCHEMAS).map(([t, f]) => [t, ajv.compile(load(f))]));
 
@@ -81,10 +86,10 @@ function httpSender(server: TestServer): (r: Reading) => Promise<unknown> {
   };
 }
 
-async function all(type: string, ctx: string | undefined): Promise<E[]> {
+async function all(type: string, ctx: string | undefined, server: TestServer = s): Promise<E[]> {
   const out: E[] = [];
   for (let offset = 0; ; offset += 1000) {
-    const r = await s.request('GET', `/ngsi-ld/v1/entities?type=${type}&options=keyValues&limit=1000&offset=${offset}`, { headers: ctx ? { Link: linkHeader(ctx) } : {} });
+    const r = await server.request('GET', `/ngsi-ld/v1/entities?type=${type}&options=keyValues&limit=1000&offset=${offset}`, { headers: ctx ? { Link: linkHeader(ctx) } : {} });
     expect(r.status).toBe(200);
     out.push(...r.json);
     if (r.json.length < 1000) return out;
@@ -155,11 +160,39 @@ describe('demo city', () => {
 });
 
 describe('demo on start', () => {
+  const city = generateCity(42);
+
+  /** The bus network: one GtfsStop per stop, one GtfsRoute per line, each valid against its schema. */
+  async function expectBusNetwork(server: TestServer): Promise<void> {
+    // The validators do reject: a GtfsStop without its required name and location.
+    expect(validators.GtfsStop({ id: 'urn:ngsi-ld:GtfsStop:x', type: 'GtfsStop' })).toBe(false);
+    const stops = await all('GtfsStop', TRANSIT_CONTEXT, server);
+    const routes = await all('GtfsRoute', TRANSIT_CONTEXT, server);
+    expect(stops.map((e) => e.id).sort()).toEqual(city.stops.map((x) => stopEntityId(x.id)).sort());
+    expect(routes.map((e) => e.id).sort()).toEqual(city.routes.map((x) => routeEntityId(x.id)).sort());
+    for (const e of [...stops, ...routes]) {
+      const validate = validators[e.type];
+      if (!validate(e)) throw new Error(`${e.id} fails the ${e.type} schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(e)}`);
+      expect(e.operatedBy).toEqual(e.type === 'GtfsStop' ? [AGENCY_ID] : AGENCY_ID);
+    }
+    for (const r of city.routes) {
+      const route = routes.find((e) => e.id === routeEntityId(r.id))!;
+      expect(route).toMatchObject({ shortName: r.shortName, routeColor: r.color, routeType: '3' });
+    }
+    const stop = stops.find((e) => e.id === stopEntityId(city.stops[0].id))!;
+    expect(stop).toMatchObject({ name: city.stops[0].name, location: { type: 'Point', coordinates: city.stops[0].position } });
+    expect((await server.request('GET', `/ngsi-ld/v1/entities/${AGENCY_ID}`)).status).toBe(200);
+  }
+
   it('provisions the city on an empty database and resumes it on the next start', async () => {
     const first = await startServer({ demo: true, demoRate: 0.001 });
     try {
       expect((await first.request('GET', '/iot/devices?limit=1')).json.count).toBe(sim.deviceCount);
       expect((await first.request('GET', '/iot/services')).json.count).toBe(SCENARIOS.length);
+      await expectBusNetwork(first);
+      // A user's change to the network survives the next start.
+      const renamed = await first.request('PATCH', `/ngsi-ld/v1/entities/${stopEntityId(city.stops[0].id)}/attrs`, { body: { name: { type: 'Property', value: 'Renamed' } }, headers: { Link: linkHeader(TRANSIT_CONTEXT) } });
+      expect(renamed.status).toBe(204);
     } finally {
       await first.urbis.close();
     }
@@ -167,6 +200,9 @@ describe('demo on start', () => {
     try {
       expect((await second.request('GET', '/iot/devices?limit=1')).json.count).toBe(sim.deviceCount);
       expect((await second.request('GET', '/ngsi-ld/v1/entities/urn:ngsi-ld:Vehicle:demo-bus-0001')).status).toBe(200);
+      const stops = await all('GtfsStop', TRANSIT_CONTEXT, second);
+      expect(stops).toHaveLength(city.stops.length);
+      expect(stops.find((e) => e.id === stopEntityId(city.stops[0].id))?.name).toBe('Renamed');
     } finally {
       await second.close();
     }
