@@ -71,6 +71,11 @@ export const TEMPORAL_MIGRATIONS: string[] = [
   CREATE INDEX temporal_instances_observed ON temporal_instances (entity_pk, name, observed_at);
   CREATE INDEX temporal_instances_created ON temporal_instances (entity_pk, name, created_at);
   `,
+  // Aggregation by observedAt reads only this index (it covers every column the query needs).
+  `
+  DROP INDEX temporal_instances_observed;
+  CREATE INDEX temporal_instances_observed ON temporal_instances (entity_pk, name, observed_at, dataset_id, deleted_at, kind, vnum);
+  `,
 ];
 
 const INSTANCE_PREFIX = 'urn:ngsi-ld:AttributeInstance:';
