@@ -28,6 +28,11 @@ const HISTORY_WRITERS: Role[] = ['admin', 'operator', 'data-steward', 'device'];
 
 /** First matching rule wins. */
 export const ROUTE_RULES: readonly RouteRule[] = [
+  // The operations centre (the web app; its data comes through the routes below).
+  { methods: READ, path: '/', allow: 'public' },
+  { methods: READ, path: '/vitals', allow: 'public' },
+  { methods: READ, path: '/table', allow: 'public' },
+  { methods: READ, path: '/assets/*', allow: 'public' },
   // Operations and API documentation.
   { methods: READ, path: '/health', allow: 'public' },
   { methods: READ, path: '/ready', allow: 'public' },
@@ -55,8 +60,11 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   { methods: ['POST'], path: '/iot/ul', allow: 'public' },
   { methods: ['POST'], path: '/iot/json', allow: 'public' },
   { methods: ANY, path: '/iot/*', allow: PROVISIONING },
-  // The city: its geography is public, the rest is for staff.
+  // The city: its geography is public; vital signs and the live stream read like entity reads
+  // (filtered by the policy); the rest is for staff.
   { methods: READ, path: '/city/geography*', allow: 'public' },
+  { methods: READ, path: '/city/vitals', allow: 'public' },
+  { methods: READ, path: '/live', allow: 'public' },
   { methods: READ, path: '/city/*', allow: 'staff' },
   // Identity.
   { methods: ['POST'], path: '/auth/login', allow: 'public' },

@@ -7,6 +7,7 @@ import { ingestSection } from '../ingest/openapi.js';
 import { identitySection } from '../identity/openapi.js';
 import { auditSection } from '../audit/openapi.js';
 import { subscriptionsSection } from '../subscriptions/openapi.js';
+import { webSection } from '../web/openapi.js';
 
 export type Json = Record<string, any>;
 
@@ -22,4 +23,4 @@ export interface ApiSection {
 }
 
 /** Every feature section, in the order their tags appear. */
-export const SECTIONS: ApiSection[] = [temporalSection, ingestSection, identitySection, auditSection, subscriptionsSection];
+export const SECTIONS: ApiSection[] = [temporalSection, ingestSection, identitySection, auditSection, subscriptionsSection, webSection];

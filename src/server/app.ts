@@ -22,6 +22,7 @@ import { setupSubscriptions } from '../subscriptions/setup.js';
 import { setupTemporal } from '../temporal/setup.js';
 import { setupIngest } from '../ingest/setup.js';
 import { setupCity } from '../simulator/setup.js';
+import { setupWeb } from '../web/setup.js';
 
 export const API_PREFIX = '/ngsi-ld/v1';
 
@@ -111,6 +112,7 @@ export async function buildUrbis(config: Config): Promise<Urbis> {
   closers.push(ingest.close);
   const city = await setupCity(app, config, ingest, { store, resolver });
   closers.push(city.close);
+  closers.push(await setupWeb(app, { store, resolver, subscriptions: subscriptions.service, currentAccess: () => identity.currentAccess() }));
 
   await app.ready();
 
