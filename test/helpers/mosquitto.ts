@@ -1,32 +1,19 @@
 /**
- * A real Mosquitto broker (Debian's package) for tests, on a free loopback port. Installs the
- * package with apt-get when it is missing (CI starts from a clean machine), and stops the broker
- * and removes its files afterwards.
+ * A real Mosquitto broker (Debian's package, installed by the global set-up when missing) for
+ * tests, on a free loopback port; stopped, and its files removed, afterwards.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-
-const BINARY = '/usr/sbin/mosquitto';
+import { requirePackage } from './debian.js';
 
 export interface Mosquitto {
   port: number;
   /** mqtt://127.0.0.1:<port> */
   url: string;
   stop(): Promise<void>;
-}
-
-/** Installs Debian's mosquitto when it is not there yet (needs root, as on CI). */
-export function ensureMosquitto(): void {
-  if (existsSync(BINARY)) return;
-  execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'mosquitto'], {
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    stdio: 'pipe',
-    timeout: 300_000,
-  });
-  if (!existsSync(BINARY)) throw new Error('apt-get install mosquitto did not install /usr/sbin/mosquitto');
 }
 
 /** A port the OS says is free right now. */
@@ -60,13 +47,13 @@ async function waitForPort(port: number, child: ChildProcess, logs: () => string
 
 /** Starts Mosquitto on a free loopback port, anonymous access allowed (loopback only). */
 export async function startMosquitto(): Promise<Mosquitto> {
-  ensureMosquitto();
+  const binary = requirePackage('mosquitto');
   const dir = mkdtempSync(path.join(tmpdir(), 'urbis-mosquitto-'));
   const port = await freePort();
   const conf = path.join(dir, 'mosquitto.conf');
   writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', `log_dest stderr`, ''].join('\n'));
   let out = '';
-  const child = spawn(BINARY, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   await waitForPort(port, child, () => out);
