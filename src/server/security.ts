@@ -43,17 +43,27 @@ export function tooManyRequests(reply: FastifyReply, seconds: number, what: stri
   return reply.code(429).header('Retry-After', String(seconds)).type('application/json').send(e.toProblem());
 }
 
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** The Content-Security-Policy of every answer, directive by directive. */
+const CSP_DIRECTIVES: Record<string, string> = {
+  'default-src': "'self'",
+  'script-src': "'self'",
+  'style-src': "'self' 'unsafe-inline'",
+  'img-src': "'self' data:",
+  'connect-src': "'self'",
+  'object-src': "'none'",
+  'base-uri': "'none'",
+  'form-action': "'self'",
+  'frame-ancestors': "'none'",
+};
+
+/** The Content-Security-Policy header value, with directives added or replaced by `changes`. */
+export function contentSecurityPolicy(changes: Record<string, string> = {}): string {
+  return Object.entries({ ...CSP_DIRECTIVES, ...changes })
+    .map(([directive, sources]) => `${directive} ${sources}`)
+    .join('; ');
+}
+
+const CSP = contentSecurityPolicy();
 
 const CORS_HEADERS = 'Accept, Authorization, Content-Type, Link, NGSILD-Tenant, Urbis-Purpose';
 const CORS_EXPOSED = 'Link, Location, NGSILD-Results-Count, NGSILD-Tenant, Retry-After';
