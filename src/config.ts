@@ -48,6 +48,10 @@ export interface Config {
   keyRateLimit: number;
   /** Clients reach Urbis over HTTPS (a TLS-terminating proxy): send Strict-Transport-Security. */
   https: boolean;
+  /** Raster tiles under the operations centre's map: an XYZ URL template; empty: none (offline). */
+  mapTiles: string;
+  /** Attribution shown with those tiles. */
+  mapAttribution: string;
 }
 
 export interface Setting {
@@ -84,6 +88,8 @@ export const SETTINGS: Setting[] = [
   { key: 'rateLimit', flag: '--rate-limit', env: 'URBIS_RATE_LIMIT', default: '1200', description: 'Requests per minute per client address (0: no limit)' },
   { key: 'keyRateLimit', flag: '--key-rate-limit', env: 'URBIS_KEY_RATE_LIMIT', default: '6000', description: 'Requests per minute per API key or account (0: no limit)' },
   { key: 'https', flag: '--https', env: 'URBIS_HTTPS', default: 'false', boolean: true, description: 'Clients reach Urbis over HTTPS (TLS proxy): send Strict-Transport-Security' },
+  { key: 'mapTiles', flag: '--map-tiles', env: 'URBIS_MAP_TILES', default: '', description: 'Raster tiles under the map of the operations centre, e.g. "https://tiles.example.org/{z}/{x}/{y}.png" (empty: the city geography only, offline)' },
+  { key: 'mapAttribution', flag: '--map-attribution', env: 'URBIS_MAP_ATTRIBUTION', default: '', description: 'Attribution of those tiles, shown on the map' },
 ];
 
 export class ConfigError extends Error {}
@@ -114,6 +120,20 @@ function parseNumber(text: string, what: string, min: number): number {
 function parseMqtt(text: string, what: string): string {
   if (text === '' || text === 'off' || /^mqtts?:\/\/[^/\s]+/.test(text)) return text;
   throw new ConfigError(`${what}: "${text}" is not empty, off, or an mqtt://host:port URL`);
+}
+
+function parseTileTemplate(text: string, what: string): string {
+  if (text === '') return text;
+  let url: URL | undefined;
+  try {
+    url = new URL(text.replace(/\{[xyz]\}/g, '0'));
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || !['{z}', '{x}', '{y}'].every((p) => text.includes(p))) {
+    throw new ConfigError(`${what}: "${text}" is not an http(s) tile URL template with {z}, {x} and {y}`);
+  }
+  return text;
 }
 
 function parseBool(text: string, what: string): boolean {
@@ -176,5 +196,7 @@ export function resolveConfig(flags: Record<string, string | undefined>, env: No
     rateLimit: Math.floor(parseNumber(rateLimit, rateLimitFrom, 0)),
     keyRateLimit: Math.floor(parseNumber(keyRateLimit, keyRateLimitFrom, 0)),
     https: parseBool(https, httpsFrom),
+    mapTiles: parseTileTemplate(get('mapTiles')[0], get('mapTiles')[1]),
+    mapAttribution: get('mapAttribution')[0],
   };
 }

@@ -64,6 +64,7 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   // (filtered by the policy); the rest is for staff.
   { methods: READ, path: '/city/geography*', allow: 'public' },
   { methods: READ, path: '/city/vitals', allow: 'public' },
+  { methods: READ, path: '/city/map', allow: 'public' },
   { methods: READ, path: '/live', allow: 'public' },
   { methods: READ, path: '/city/*', allow: 'staff' },
   // Identity.

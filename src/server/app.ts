@@ -112,7 +112,7 @@ export async function buildUrbis(config: Config): Promise<Urbis> {
   closers.push(ingest.close);
   const city = await setupCity(app, config, ingest, { store, resolver });
   closers.push(city.close);
-  closers.push(await setupWeb(app, { store, resolver, subscriptions: subscriptions.service, currentAccess: () => identity.currentAccess() }));
+  closers.push(await setupWeb(app, { store, resolver, subscriptions: subscriptions.service, currentAccess: () => identity.currentAccess(), mapTiles: config.mapTiles, mapAttribution: config.mapAttribution }));
 
   await app.ready();
 

@@ -48,6 +48,20 @@ export const webSection: ApiSection = {
         responses: { '200': { description: 'The asset' }, '404': { description: 'No such asset' } },
       },
     },
+    '/city/map': {
+      get: {
+        operationId: 'getCityMapConfig',
+        tags: [TAG],
+        summary: 'What the map draws under the city',
+        description: 'The raster tile URL template (--map-tiles) and its attribution (--map-attribution); both null when none is configured and the map shows the city geography only (offline).',
+        responses: {
+          '200': {
+            description: 'The map configuration',
+            content: { 'application/json': { schema: { type: 'object', properties: { tiles: { type: ['string', 'null'] }, attribution: { type: ['string', 'null'] } }, required: ['tiles', 'attribution'] } } },
+          },
+        },
+      },
+    },
     '/city/vitals': {
       get: {
         operationId: 'getCityVitals',

@@ -12,8 +12,14 @@ import { contentSecurityPolicy } from '../server/security.js';
 /** Paths of the single-page app (client-side routes) that serve index.html. */
 export const APP_PATHS = ['/', '/vitals', '/table'];
 
-/** The server's CSP plus what MapLibre needs: its workers start from blob: URLs, and so may images. */
-const APP_CSP = contentSecurityPolicy({ 'worker-src': "'self' blob:", 'img-src': "'self' data: blob:" });
+/**
+ * The server's CSP plus what MapLibre needs: its workers start from blob: URLs, and so may images;
+ * with configured raster tiles, their origin too.
+ */
+function appCsp(tileOrigin: string | undefined): string {
+  const tiles = tileOrigin ? ` ${tileOrigin}` : '';
+  return contentSecurityPolicy({ 'worker-src': "'self' blob:", 'img-src': `'self' data: blob:${tiles}`, 'connect-src': `'self'${tiles}` });
+}
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -24,7 +30,8 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-export function staticRoutes(app: FastifyInstance, root: string): void {
+export function staticRoutes(app: FastifyInstance, root: string, tileOrigin?: string): void {
+  const csp = appCsp(tileOrigin);
   const assets = path.join(root, 'assets');
   const index = () => {
     const file = path.join(root, 'index.html');
@@ -32,7 +39,7 @@ export function staticRoutes(app: FastifyInstance, root: string): void {
     return readFileSync(file);
   };
   const sendIndex = async (_req: unknown, reply: FastifyReply) =>
-    reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-cache').header('Content-Security-Policy', APP_CSP).send(index());
+    reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-cache').header('Content-Security-Policy', csp).send(index());
   for (const p of APP_PATHS) app.get(p, sendIndex);
 
   app.get<{ Params: { file: string } }>('/assets/:file', async (req, reply) => {

@@ -69,6 +69,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     rateLimit: 0,
     keyRateLimit: 0,
     https: false,
+    mapTiles: '',
+    mapAttribution: '',
     ...overrides,
   };
 }

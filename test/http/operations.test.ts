@@ -29,6 +29,8 @@ describe('configuration', () => {
     expect(() => resolveConfig({}, { URBIS_PORT: 'http' })).toThrow(/URBIS_PORT/);
     expect(() => resolveConfig({ '--log-level': 'loud' }, {})).toThrow(/--log-level/);
     expect(() => resolveConfig({ '--max-body': 'big' }, {})).toThrow(/--max-body/);
+    expect(() => resolveConfig({ '--map-tiles': 'https://tiles.example.org/tile.png' }, {})).toThrow(/--map-tiles/);
+    expect(resolveConfig({ '--map-tiles': 'https://tiles.example.org/{z}/{x}/{y}.png' }, {}).mapTiles).toBe('https://tiles.example.org/{z}/{x}/{y}.png');
   });
 });
 

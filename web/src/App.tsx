@@ -1,25 +1,28 @@
 /**
  * The operations centre: header (navigation, language, sign-in), the map with its legend, the
- * table view, the vital signs page and the entity panel; entities loaded from the NGSI-LD API
- * and kept current from the live stream (GET /live, Server-Sent Events).
+ * table view, the vital signs page and the entity panel, search and replay; entities loaded from
+ * the NGSI-LD API and kept current from the live stream (GET /live, Server-Sent Events). While
+ * replaying, the map and the table show the state from history and live updates wait behind it.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { loadEntities, loadGeography, signIn, type Geography } from './api';
-import { DOMAINS, matches, type Domain, type Filter, type Row } from './model';
+import { loadEntities, loadGeography, loadMapConfig, signIn, type Geography, type MapConfig } from './api';
+import { DOMAINS, matches, pointOf, type Domain, type Filter, type Row } from './model';
 import { I18nContext, makeI18n, type Key, type Locale } from './i18n';
 import { MapView } from './MapView';
 import { Panel } from './Panel';
 import { TableView } from './TableView';
 import { VitalsPage } from './VitalsPage';
+import { Replay, type ReplayState } from './Replay';
+import { Search } from './Search';
 
 declare global {
   interface Window {
     /** Test hook: what the app has loaded and received. */
-    __urbis?: { entities: number; liveUpdates: number; firstRenderMs?: number };
+    __urbis?: { entities: number; liveUpdates: number; seen: Record<string, number>; firstRenderMs?: number; center?: [number, number] };
   }
 }
 
-const hook = (window.__urbis = { entities: 0, liveUpdates: 0 } as NonNullable<Window['__urbis']>);
+const hook = (window.__urbis = { entities: 0, liveUpdates: 0, seen: {} } as NonNullable<Window['__urbis']>);
 
 function filterOf(search: string): Filter | undefined {
   const p = new URLSearchParams(search);
@@ -34,6 +37,7 @@ export function App() {
   const { t } = i18n;
   const [loc, setLoc] = useState({ path: location.pathname, search: location.search });
   const [geography, setGeography] = useState<Geography>();
+  const [mapConfig, setMapConfig] = useState<MapConfig>();
   const [entities, setEntities] = useState<Map<string, Row>>(new Map());
   const [versions, setVersions] = useState<Record<string, number>>({});
   const [loaded, setLoaded] = useState(false);
@@ -43,6 +47,8 @@ export function App() {
   const [selected, setSelected] = useState<string | undefined>(() => new URLSearchParams(location.search).get('entity') ?? undefined);
   const [user, setUser] = useState<string>();
   const [signInFailed, setSignInFailed] = useState(false);
+  const [replay, setReplay] = useState<ReplayState>();
+  const [focus, setFocus] = useState<{ at: [number, number]; n: number }>();
 
   const navigate = useCallback((url: string) => {
     history.pushState(null, '', url);
@@ -71,7 +77,11 @@ export function App() {
     );
   }, []);
   useEffect(() => {
-    loadGeography().then(setGeography, (e: Error) => setError(e.message));
+    // The map is built once both are known: the geography, and whether tiles go under it.
+    Promise.all([loadGeography(), loadMapConfig()]).then(([g, c]) => {
+      setMapConfig(c);
+      setGeography(g);
+    }, (e: Error) => setError(e.message));
     fetch('/auth/me', { credentials: 'same-origin' })
       .then((r) => (r.ok ? r.json() : undefined))
       .then((me: { subject?: string } | undefined) => me?.subject && setUser(me.subject), () => {});
@@ -85,6 +95,7 @@ export function App() {
     source.addEventListener('entity', (e) => {
       const row = JSON.parse((e as MessageEvent<string>).data) as Row;
       hook.liveUpdates++;
+      hook.seen[row.id] = (hook.seen[row.id] ?? 0) + 1;
       setEntities((m) => new Map(m).set(row.id, { ...m.get(row.id), ...row }));
       setVersions((v) => ({ ...v, [row.id]: (v[row.id] ?? 0) + 1 }));
     });
@@ -92,8 +103,21 @@ export function App() {
     // Reconnect when the caller changes: the stream carries what the signed-in user may read.
   }, [user]);
 
+  /** The entities as shown: live, or while replaying those with history at the instant, in their past state. */
+  const shown = useMemo(() => {
+    if (!replay) return entities;
+    const past = new Map<string, Row>();
+    for (const [id, r] of entities) {
+      const then = replay.states.get(id);
+      if (!then) continue;
+      const row: Row = { ...r, ...then.attrs };
+      for (const k of ['dateObserved', 'observationDateTime', 'dateLastValueReported']) if (k in r) row[k] = then.at;
+      past.set(id, row);
+    }
+    return past;
+  }, [entities, replay]);
   const filter = filterOf(loc.search);
-  const rows = useMemo(() => [...entities.values()].filter((r) => matches(r, filter)), [entities, filter?.type, filter?.attribute, filter?.value]);
+  const rows = useMemo(() => [...shown.values()].filter((r) => matches(r, filter)), [shown, filter?.type, filter?.attribute, filter?.value]);
   const selectedRow = selected ? entities.get(selected) : undefined;
   const page = loc.path === '/vitals' ? 'vitals' : loc.path === '/table' ? 'table' : 'map';
 
@@ -107,12 +131,21 @@ export function App() {
       reload();
     }
   };
+  const choose = (r: Row) => {
+    if (page !== 'map' || !matches(r, filter)) navigate('/');
+    const at = pointOf(shown.get(r.id) ?? r);
+    if (at) setFocus((f) => ({ at, n: (f?.n ?? 0) + 1 }));
+    setSelected(r.id);
+  };
   const signOut = async () => {
     await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' });
     setUser(undefined);
     reload();
   };
 
+  const panel = selected && (
+    <Panel id={selected} type={selectedRow?.type ?? selected.split(':')[2] ?? ''} version={versions[selected] ?? 0} onSelect={setSelected} onClose={() => setSelected(undefined)} />
+  );
   return (
     <I18nContext.Provider value={i18n}>
       <header className="top">
@@ -124,6 +157,7 @@ export function App() {
             </a>
           ))}
         </nav>
+        <Search entities={shown} onChoose={choose} />
         <label className="lang">
           {t('lang.label')}{' '}
           <select value={locale} onChange={(e) => setLocale(e.target.value as Locale)}>
@@ -157,10 +191,11 @@ export function App() {
       <main className={`page-${page}`}>
         {error && <p role="alert">{t('error.load', { detail: error })}</p>}
         {page === 'vitals' && <VitalsPage navigate={navigate} />}
+        {page !== 'vitals' && <Replay onReplay={setReplay} />}
         {page === 'table' && <TableView rows={rows} onSelect={setSelected} />}
         {page === 'map' && (
-          <>
-            <MapView geography={geography} rows={rows} visible={visible} onSelect={setSelected} />
+          <div className="map-area">
+            <MapView geography={geography} mapConfig={mapConfig} rows={rows} visible={visible} onSelect={setSelected} focus={focus} />
             <section className="legend" aria-labelledby="legend-title">
               <h2 id="legend-title">{t('legend.title')}</h2>
               <p role="status">{loaded ? t('map.loaded', { count: i18n.num(rows.length) }) : t('map.loading')}</p>
@@ -189,11 +224,10 @@ export function App() {
                 <li><span aria-hidden="true">–</span> {t('state.off')}</li>
               </ul>
             </section>
-          </>
+            {panel}
+          </div>
         )}
-        {selected && (
-          <Panel id={selected} type={selectedRow?.type ?? selected.split(':')[2] ?? ''} version={versions[selected] ?? 0} onSelect={setSelected} onClose={() => setSelected(undefined)} />
-        )}
+        {page !== 'map' && panel}
       </main>
     </I18nContext.Provider>
   );

@@ -1,20 +1,25 @@
 /**
- * The full-screen map: the city's own geography (no external tiles), the sensors per domain as
- * clustered GeoJSON sources with state symbols, legend toggles applied as layer visibility.
+ * The full-screen map: the city's own geography (no external tiles, unless the server configures
+ * raster tiles to draw under it), the sensors per domain as clustered GeoJSON sources with state
+ * symbols, legend toggles applied as layer visibility.
  */
 import { useEffect, useRef } from 'react';
 import maplibregl, { type GeoJSONSource, type Map as MlMap } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { DOMAINS, STATES, domainOfRow, pointOf, stateOf, type Domain, type Row } from './model';
 import { drawIcon, iconName } from './icons';
-import type { Geography } from './api';
+import type { Geography, MapConfig } from './api';
 import { useI18n } from './i18n';
 
 interface Props {
   geography: Geography | undefined;
+  /** Raster tiles under the city, when the server has them configured. */
+  mapConfig?: MapConfig;
   rows: Row[];
   visible: Record<Domain, boolean>;
   onSelect(id: string): void;
+  /** Where to centre the map (a search result); `n` changes on every request. */
+  focus?: { at: [number, number]; n: number };
 }
 
 function pointsOf(rows: Row[], domain: Domain): GeoJSON.FeatureCollection {
@@ -29,13 +34,13 @@ function pointsOf(rows: Row[], domain: Domain): GeoJSON.FeatureCollection {
 
 const kind = (k: string) => ['==', ['get', 'kind'], k] as maplibregl.FilterSpecification;
 
-export function MapView({ geography, rows, visible, onSelect }: Props) {
+export function MapView({ geography, mapConfig, rows, visible, onSelect, focus }: Props) {
   const { t } = useI18n();
   const container = useRef<HTMLDivElement>(null);
   const map = useRef<MlMap | undefined>(undefined);
   const ready = useRef(false);
-  const latest = useRef({ rows, visible });
-  latest.current = { rows, visible };
+  const latest = useRef({ rows, visible, focus });
+  latest.current = { rows, visible, focus };
 
   const sync = () => {
     const m = map.current;
@@ -48,6 +53,7 @@ export function MapView({ geography, rows, visible, onSelect }: Props) {
 
   useEffect(() => {
     if (!geography || !container.current) return;
+    const tiles = mapConfig;
     const bounds = new maplibregl.LngLatBounds();
     for (const f of geography.features) if (f.properties?.kind === 'district') (f.geometry as GeoJSON.Polygon).coordinates[0].forEach((c) => bounds.extend(c as [number, number]));
     const m = new maplibregl.Map({
@@ -55,13 +61,23 @@ export function MapView({ geography, rows, visible, onSelect }: Props) {
       style: { version: 8, sources: {}, layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef1f4' } }] },
       bounds,
       fitBoundsOptions: { padding: 20 },
-      attributionControl: false,
+      attributionControl: tiles?.attribution ? { compact: false, customAttribution: tiles.attribution } : false,
     });
     map.current = m;
-    m.addControl(new maplibregl.NavigationControl(), 'top-right');
+    // Top left: the entity panel opens on the right and would cover the zoom buttons.
+    m.addControl(new maplibregl.NavigationControl(), 'top-left');
+    m.on('moveend', () => {
+      const c = m.getCenter();
+      if (window.__urbis) window.__urbis.center = [c.lng, c.lat];
+    });
     m.on('load', () => {
+      if (tiles?.tiles) {
+        m.addSource('tiles', { type: 'raster', tiles: [tiles.tiles], tileSize: 256 });
+        m.addLayer({ id: 'tiles', type: 'raster', source: 'tiles' });
+      }
       m.addSource('city', { type: 'geojson', data: geography });
-      m.addLayer({ id: 'districts', type: 'fill', source: 'city', filter: kind('district'), paint: { 'fill-color': '#dde3ea', 'fill-outline-color': '#8a97a8' } });
+      // Over tiles, districts are a tint so that the streets beneath stay readable.
+      m.addLayer({ id: 'districts', type: 'fill', source: 'city', filter: kind('district'), paint: { 'fill-color': '#dde3ea', 'fill-outline-color': '#8a97a8', 'fill-opacity': tiles?.tiles ? 0.35 : 1 } });
       m.addLayer({ id: 'parks', type: 'fill', source: 'city', filter: kind('park'), paint: { 'fill-color': '#b9dcb0' } });
       m.addLayer({ id: 'roads', type: 'line', source: 'city', filter: kind('road'), paint: { 'line-color': '#ffffff', 'line-width': 3 } });
       m.addLayer({ id: 'river', type: 'line', source: 'city', filter: kind('river'), paint: { 'line-color': '#4a90c8', 'line-width': 8 } });
@@ -79,6 +95,7 @@ export function MapView({ geography, rows, visible, onSelect }: Props) {
       }
       ready.current = true;
       sync();
+      centre();
     });
     return () => {
       ready.current = false;
@@ -86,9 +103,16 @@ export function MapView({ geography, rows, visible, onSelect }: Props) {
     };
     // The map is built once per geography; data changes go through sync().
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [geography]);
+  }, [geography, mapConfig]);
 
   useEffect(sync, [rows, visible]);
+
+  const centre = () => {
+    const m = map.current;
+    const f = latest.current.focus;
+    if (m && ready.current && f) m.jumpTo({ center: f.at, zoom: Math.max(m.getZoom(), 16) });
+  };
+  useEffect(centre, [focus?.n]);
 
   return (
     <div

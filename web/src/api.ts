@@ -62,6 +62,13 @@ export async function loadHistory(id: string, type: string, attr: string, range:
 export type Geography = GeoJSON.FeatureCollection;
 export const loadGeography = () => getJson<Geography>('/city/geography', { Accept: 'application/geo+json' });
 
+/** Raster tiles to draw under the city (configured on the server), or none. */
+export interface MapConfig {
+  tiles: string | null;
+  attribution: string | null;
+}
+export const loadMapConfig = () => getJson<MapConfig>('/city/map', { Accept: 'application/json' });
+
 export interface Vital {
   id: string;
   domain: string;
@@ -76,4 +83,40 @@ export const loadVitals = () => getJson<{ vitals: Vital[] }>('/city/vitals').the
 export async function signIn(username: string, password: string): Promise<boolean> {
   const res = await fetch('/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }), credentials: 'same-origin' });
   return res.ok;
+}
+
+/** What one entity's state attributes were at an instant, and when the latest of them was observed. */
+export interface PastState {
+  attrs: Record<string, unknown>;
+  at: string;
+}
+
+type TemporalValues = Record<string, unknown> & { id: string };
+
+/**
+ * The state of every sensor at `instant` from history: per type one request to the temporal API
+ * (the last instance before the instant of each state attribute), a page of 1000 entities at a time.
+ */
+export async function loadStateAt(instant: Date): Promise<Map<string, PastState>> {
+  const out = new Map<string, PastState>();
+  await Promise.all(
+    Object.entries(TYPES).map(async ([type, info]) => {
+      for (let offset = 0; ; offset += PAGE) {
+        const p = new URLSearchParams({ type, attrs: info.live.join(','), timerel: 'before', timeAt: instant.toISOString(), lastN: '1', options: 'temporalValues', limit: String(PAGE), offset: String(offset) });
+        const page = await getJson<TemporalValues[]>(`${API}/temporal/entities?${p}`, { Link: linkHeader(info.context) });
+        for (const e of page) {
+          const past: PastState = { attrs: {}, at: '' };
+          for (const name of info.live) {
+            const last = (e[name] as { values?: Series } | undefined)?.values?.at(-1);
+            if (!last) continue;
+            past.attrs[name] = last[0];
+            if (last[1] > past.at) past.at = last[1];
+          }
+          out.set(e.id, past);
+        }
+        if (page.length < PAGE) return;
+      }
+    }),
+  );
+  return out;
 }

@@ -17,23 +17,25 @@ interface TypeInfo {
   context: string;
   /** The attribute shown as the sensor's reading. */
   reading: string;
+  /** The attributes the state and the map depend on: what replay reads from history. */
+  live: string[];
   state(r: Row): State;
 }
 
 const num = (v: unknown) => (typeof v === 'number' ? v : NaN);
 
 export const TYPES: Record<string, TypeInfo> = {
-  Vehicle: { domain: 'mobility', context: sdm('Transportation'), reading: 'speed', state: (r) => (r.serviceStatus === 'parked' ? 'off' : 'ok') },
-  TrafficFlowObserved: { domain: 'mobility', context: sdm('Transportation'), reading: 'intensity', state: (r) => (r.congested === true ? 'warning' : 'ok') },
-  CrowdFlowObserved: { domain: 'mobility', context: sdm('Transportation'), reading: 'peopleCount', state: (r) => (r.congested === true ? 'warning' : 'ok') },
-  AirQualityObserved: { domain: 'environment', context: sdm('Environment'), reading: 'airQualityIndex', state: (r) => (num(r.airQualityIndex) > 150 ? 'alert' : num(r.airQualityIndex) > 100 ? 'warning' : 'ok') },
-  WeatherObserved: { domain: 'environment', context: sdm('Weather'), reading: 'temperature', state: () => 'ok' },
-  FloodMonitoring: { domain: 'water', context: sdm('Environment'), reading: 'currentLevel', state: (r) => (r.floodLevelStatus === 'Danger' ? 'alert' : r.floodLevelStatus === 'Alert' ? 'warning' : 'ok') },
-  WaterConsumptionObserved: { domain: 'water', context: sdm('WaterConsumption'), reading: 'waterConsumption', state: (r) => (r.alarmInProgress === true ? 'alert' : 'ok') },
-  WaterQualityObserved: { domain: 'water', context: sdm('WaterQuality'), reading: 'pH', state: (r) => (num(r.pH) < 6.5 || num(r.pH) > 8.5 ? 'warning' : 'ok') },
-  Streetlight: { domain: 'energy', context: sdm('Streetlighting'), reading: 'illuminanceLevel', state: (r) => (r.status === 'defectiveLamp' ? 'alert' : r.powerState === 'off' ? 'off' : 'ok') },
-  FireForestStatus: { domain: 'safety', context: sdm('Forestry'), reading: 'smokeDetectedConfidence', state: (r) => (r.fireDetected === true ? 'alert' : r.smokeDetected === true ? 'warning' : 'ok') },
-  DeviceMeasurement: { domain: 'safety', context: CORE, reading: 'numValue', state: (r) => (r.textValue === 'alarm' ? 'alert' : 'ok') },
+  Vehicle: { domain: 'mobility', context: sdm('Transportation'), reading: 'speed', live: ['speed', 'serviceStatus', 'location'], state: (r) => (r.serviceStatus === 'parked' ? 'off' : 'ok') },
+  TrafficFlowObserved: { domain: 'mobility', context: sdm('Transportation'), reading: 'intensity', live: ['intensity', 'congested'], state: (r) => (r.congested === true ? 'warning' : 'ok') },
+  CrowdFlowObserved: { domain: 'mobility', context: sdm('Transportation'), reading: 'peopleCount', live: ['peopleCount', 'congested'], state: (r) => (r.congested === true ? 'warning' : 'ok') },
+  AirQualityObserved: { domain: 'environment', context: sdm('Environment'), reading: 'airQualityIndex', live: ['airQualityIndex'], state: (r) => (num(r.airQualityIndex) > 150 ? 'alert' : num(r.airQualityIndex) > 100 ? 'warning' : 'ok') },
+  WeatherObserved: { domain: 'environment', context: sdm('Weather'), reading: 'temperature', live: ['temperature'], state: () => 'ok' },
+  FloodMonitoring: { domain: 'water', context: sdm('Environment'), reading: 'currentLevel', live: ['currentLevel', 'floodLevelStatus'], state: (r) => (r.floodLevelStatus === 'Danger' ? 'alert' : r.floodLevelStatus === 'Alert' ? 'warning' : 'ok') },
+  WaterConsumptionObserved: { domain: 'water', context: sdm('WaterConsumption'), reading: 'waterConsumption', live: ['waterConsumption', 'alarmInProgress'], state: (r) => (r.alarmInProgress === true ? 'alert' : 'ok') },
+  WaterQualityObserved: { domain: 'water', context: sdm('WaterQuality'), reading: 'pH', live: ['pH'], state: (r) => (num(r.pH) < 6.5 || num(r.pH) > 8.5 ? 'warning' : 'ok') },
+  Streetlight: { domain: 'energy', context: sdm('Streetlighting'), reading: 'illuminanceLevel', live: ['illuminanceLevel', 'status', 'powerState'], state: (r) => (r.status === 'defectiveLamp' ? 'alert' : r.powerState === 'off' ? 'off' : 'ok') },
+  FireForestStatus: { domain: 'safety', context: sdm('Forestry'), reading: 'smokeDetectedConfidence', live: ['smokeDetectedConfidence', 'fireDetected', 'smokeDetected'], state: (r) => (r.fireDetected === true ? 'alert' : r.smokeDetected === true ? 'warning' : 'ok') },
+  DeviceMeasurement: { domain: 'safety', context: CORE, reading: 'numValue', live: ['numValue', 'textValue'], state: (r) => (r.textValue === 'alarm' ? 'alert' : 'ok') },
 };
 
 export const linkHeader = (context: string) => `<${context}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`;
