@@ -6,7 +6,7 @@
  */
 import { primaryValue, type AttrInstance, type Entity } from '../model.js';
 import { dateTimeMillis } from '../values/validate.js';
-import { isLogicalNode, type AttrPath, type ComparableValue, type Logical, type QNode, type QTerm, type QValue } from './q-parser.js';
+import { elementaryTests, isLogicalNode, type AttrPath, type ElementaryTest, type Logical, type QNode, type QTerm, type QValue } from './q-parser.js';
 import { compileSafeRegex } from './regex-guard.js';
 import { ANY_SEGMENT, type ScopeQuery, type ScopeTerm } from './scope-q.js';
 import type { TypeSelection } from './type-selection.js';
@@ -130,26 +130,13 @@ function scalarColumns(inst: AttrInstance): ScalarColumns {
   return { vnum: typeof pv === 'number' && Number.isFinite(pv) ? pv : null, vstr, vtime: vstr === null ? null : dateTimeMillis(vstr) };
 }
 
-type Test =
-  | { op: '=' | '<' | '<=' | '>' | '>='; value: QValue }
-  | { op: 'between'; value: ComparableValue; to: ComparableValue }
-  | { op: 'regexp'; pattern: string };
-
-function testsOf(term: Extract<QTerm, { kind: 'compare' | 'match' }>): Test[] {
-  if (term.kind === 'match') return [{ op: 'regexp', pattern: term.pattern }];
-  const { op, operand } = term;
-  if (operand.kind === 'range') return [{ op: 'between', value: operand.from, to: operand.to }];
-  const o = op === '==' || op === '!=' ? '=' : op;
-  return operand.values.map((value) => ({ op: o, value }));
-}
-
 function evalTerm(term: QTerm, e: Entity, expand: TermExpander): boolean {
   const instances = e.attrs[expand(term.attr.name)] ?? [];
   const targets = instances.map((inst) => ({ inst, target: targetOf(term.attr, inst, expand) }));
   const present = targets.filter((t) => t.target.value !== undefined);
   if (term.kind === 'exists') return present.length > 0;
   if (term.kind === 'notExists') return present.length === 0;
-  const tests = testsOf(term);
+  const tests = elementaryTests(term);
   const negated = term.kind === 'match' ? term.negated : term.op === '!=';
   const positive = (inst: AttrInstance, target: Target): boolean => {
     const elements = () => elementsOf(target).some((el) => tests.some((t) => elementTest(t, el, target.vocab, expand)));
@@ -186,7 +173,7 @@ function cmpText(a: string, b: string): number {
   return a.length - b.length;
 }
 
-function cmp<T extends string | number>(x: T | null | undefined, op: Test['op'], from: T, to?: T): boolean {
+function cmp<T extends string | number>(x: T | null | undefined, op: ElementaryTest['op'], from: T, to?: T): boolean {
   if (x === null || x === undefined) return false;
   const c = (a: T, b: T) => (typeof a === 'string' ? cmpText(a, b as string) : (a as number) - (b as number));
   switch (op) {
@@ -211,13 +198,13 @@ const isDateText = (s: string | null) => s !== null && /^[0-9]{4}-[0-9]{2}-[0-9]
 const isTimeText = (s: string | null) => s !== null && /^[0-2][0-9]:[0-5][0-9]/.test(s);
 const msOf = (v: QValue | undefined): number | undefined => (v !== undefined && 'ms' in v ? v.ms : undefined);
 
-function vocabForms(test: Test, expand: TermExpander): string[] {
+function vocabForms(test: ElementaryTest, expand: TermExpander): string[] {
   if (test.op !== '=' || (test.value.type !== 'string' && test.value.type !== 'uri')) return [];
   const expanded = expand(test.value.value);
   return expanded === test.value.value ? [] : [expanded];
 }
 
-function indexedTest(test: Test, cols: ScalarColumns, kind: string, expand: TermExpander): boolean {
+function indexedTest(test: ElementaryTest, cols: ScalarColumns, kind: string, expand: TermExpander): boolean {
   if (test.op === 'regexp') return cmp(cols.vstr, 'regexp', test.pattern);
   const to = test.op === 'between' ? test.to : undefined;
   const v = test.value;
@@ -251,7 +238,7 @@ function elementString(el: unknown): string | null {
   return null;
 }
 
-function elementTest(test: Test, el: unknown, vocabTarget: boolean, expand: TermExpander): boolean {
+function elementTest(test: ElementaryTest, el: unknown, vocabTarget: boolean, expand: TermExpander): boolean {
   const text = elementString(el);
   if (test.op === 'regexp') return cmp(text, 'regexp', test.pattern);
   const to = test.op === 'between' ? test.to : undefined;

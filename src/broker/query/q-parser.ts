@@ -467,3 +467,21 @@ function parseRegex(r: SyntaxReader, op: string): string {
   compileSafeRegex(pattern, `${r.where} (position ${start + 1})`);
   return pattern;
 }
+
+/**
+ * One elementary test of a compare or match term: a comparison with one value (`==` and `!=` both
+ * test `=`; the caller negates `!=`), a range, or a regular-expression match. A list operand gives
+ * one test per value. The SQL compiler and the in-memory evaluator both work from these.
+ */
+export type ElementaryTest =
+  | { op: '=' | '<' | '<=' | '>' | '>='; value: QValue }
+  | { op: 'between'; value: ComparableValue; to: ComparableValue }
+  | { op: 'regexp'; pattern: string };
+
+export function elementaryTests(term: Extract<QTerm, { kind: 'compare' | 'match' }>): ElementaryTest[] {
+  if (term.kind === 'match') return [{ op: 'regexp', pattern: term.pattern }];
+  const { op, operand } = term;
+  if (operand.kind === 'range') return [{ op: 'between', value: operand.from, to: operand.to }];
+  const single = op === '==' || op === '!=' ? '=' : op;
+  return operand.values.map((value) => ({ op: single, value }));
+}

@@ -28,9 +28,10 @@
  *   `attributes (name, entity_pk) WHERE vnum IS NULL AND vstr IS NULL`, which it is written to use.
  */
 import {
+  elementaryTests,
   isLogicalNode,
   type AttrPath,
-  type ComparableValue,
+  type ElementaryTest,
   type Logical,
   type QNode,
   type QTerm,
@@ -173,20 +174,6 @@ function targetOf(attr: AttrPath, expandAttr: TermExpander): Target {
   };
 }
 
-/** One elementary test of a term: a comparison with a value, a range, or a regex match. */
-type Test =
-  | { op: '=' | '<' | '<=' | '>' | '>='; value: QValue }
-  | { op: 'between'; value: ComparableValue; to: ComparableValue }
-  | { op: 'regexp'; pattern: string };
-
-function testsOf(term: Extract<QTerm, { kind: 'compare' | 'match' }>): Test[] {
-  if (term.kind === 'match') return [{ op: 'regexp', pattern: term.pattern }];
-  const { op, operand } = term;
-  if (operand.kind === 'range') return [{ op: 'between', value: operand.from, to: operand.to }];
-  const sqlOp = op === '==' || op === '!=' ? '=' : op;
-  return operand.values.map((value) => ({ op: sqlOp, value }));
-}
-
 function compileTerm(term: QTerm, expandAttr: TermExpander): Frag {
   const name = param(expandAttr(term.attr.name));
   const target = targetOf(term.attr, expandAttr);
@@ -195,7 +182,7 @@ function compileTerm(term: QTerm, expandAttr: TermExpander): Frag {
   if (term.kind === 'exists') return sql`e.pk IN (${instances(present)})`;
   if (term.kind === 'notExists') return sql`e.pk NOT IN (${instances(present)})`;
 
-  const tests = testsOf(term);
+  const tests = elementaryTests(term);
   const negated = term.kind === 'match' ? term.negated : term.op === '!=';
   const elements = elementsSatisfy(target, join(tests.map((t) => elementTest(t, expandAttr)), ' OR '));
   const fast = target.indexed ? tests.map((t) => indexedTest(t, expandAttr)).filter((f): f is Frag => f !== null) : [];
@@ -211,7 +198,7 @@ function compileTerm(term: QTerm, expandAttr: TermExpander): Frag {
 }
 
 /** `x <op> ?` (or `x BETWEEN ? AND ?`) for the SQL forms `from` (and `to`) of the test's bounds. */
-function compare(x: Frag, op: Test['op'], from: unknown, to?: unknown): Frag {
+function compare(x: Frag, op: ElementaryTest['op'], from: unknown, to?: unknown): Frag {
   if (op === 'between') return sql`${x} BETWEEN ${param(from)} AND ${param(to)}`;
   return sql`${x} ${raw(op === 'regexp' ? 'REGEXP' : op)} ${param(from)}`;
 }
@@ -226,14 +213,14 @@ const DATE_GLOB = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'";
 const TIME_GLOB = "'[0-2][0-9]:[0-5][0-9]*'";
 
 /** Expanded forms worth comparing to VocabProperty values (string/URI equality only). */
-function vocabForms(test: Test, expandAttr: TermExpander): string[] {
+function vocabForms(test: ElementaryTest, expandAttr: TermExpander): string[] {
   if (test.op !== '=' || (test.value.type !== 'string' && test.value.type !== 'uri')) return [];
   const expanded = expandAttr(test.value.value);
   return expanded === test.value.value ? [] : [expanded];
 }
 
 /** A test on the indexed columns of instance row `a`, or null when they cannot decide it. */
-function indexedTest(test: Test, expandAttr: TermExpander): Frag | null {
+function indexedTest(test: ElementaryTest, expandAttr: TermExpander): Frag | null {
   if (test.op === 'regexp') return compare(raw('a.vstr'), 'regexp', test.pattern);
   const to = test.op === 'between' ? test.to : undefined;
   const v = test.value;
@@ -269,7 +256,7 @@ const ELEMENT_STRING = raw(
 const ELEMENT_TIME = raw(`${DATETIME_MS_FUNCTION}(${ELEMENT_STRING.text})`);
 
 /** A test on element `j` of a target (see elementsSatisfy); `s.vocab` tells a vocab target. */
-function elementTest(test: Test, expandAttr: TermExpander): Frag {
+function elementTest(test: ElementaryTest, expandAttr: TermExpander): Frag {
   if (test.op === 'regexp') return compare(ELEMENT_STRING, 'regexp', test.pattern);
   const to = test.op === 'between' ? test.to : undefined;
   const v = test.value;
