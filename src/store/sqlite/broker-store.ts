@@ -19,10 +19,11 @@ import type {
 } from '../../broker/store.js';
 import { allAttributes, type AttributeChange, type ChangeRecorder, type CommitListener, type EntityChange } from '../../broker/changes.js';
 import { boundingBox, type Geometry } from '../../broker/geo/geometry.js';
-import { matchesGeoQuery, searchBox, type GeoQuery } from '../../broker/geo/geo-query.js';
+import { searchBox } from '../../broker/geo/geo-query.js';
 import { compileQ, compileScopeQ, compileSelector } from './q-sql.js';
 import { attributeIndexColumns } from './attribute-index.js';
 import { openDatabase, type Db } from './database.js';
+import { BoundedMap } from './bounded-map.js';
 
 interface EntityRow {
   pk: number;
@@ -45,20 +46,14 @@ const attrKey = (name: string, datasetId: string | undefined) => `${name}\u0000$
 
 export class SqliteBrokerStore implements BrokerStore {
   readonly db: Db;
-  private readonly geoQueries = new Map<string, GeoQuery>();
   /** Prepared statements of generated SQL, by text: query shapes repeat from request to request. */
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements = new BoundedMap<Statement>(512);
   private readonly stmt: Record<string, Statement>;
   private readonly recorders: ChangeRecorder[] = [];
   private readonly listeners: CommitListener[] = [];
 
   constructor(file: string) {
     this.db = openDatabase(file);
-    this.db.function('geo_match', { deterministic: true }, (key: unknown, value: unknown) => {
-      const q = this.geoQueries.get(String(key));
-      if (!q || typeof value !== 'string') return 0;
-      return matchesGeoQuery(q, JSON.parse(value) as Geometry) ? 1 : 0;
-    });
     const p = (sql: string) => this.db.prepare(sql);
     this.stmt = {
       tenantExists: p('SELECT 1 FROM tenants WHERE name = ?'),
@@ -271,7 +266,6 @@ export class SqliteBrokerStore implements BrokerStore {
     if (query.geoQ && hidden.has(query.geoQ.geoproperty)) where.push('0');
     else if (query.geoQ) {
       const key = JSON.stringify(query.geoQ);
-      this.rememberGeoQuery(key, query.geoQ);
       const box = searchBox(query.geoQ);
       if (box) {
         where.push(`e.pk IN (SELECT g.entity_pk FROM geo_index r JOIN attributes g ON g.pk = r.id
@@ -304,19 +298,10 @@ export class SqliteBrokerStore implements BrokerStore {
     return rows.map((r) => this.hydrate(r, byEntity.get(r.pk)!));
   }
 
-  /** Geo queries are looked up by key from geo_match; keep a bounded set. */
-  private rememberGeoQuery(key: string, q: GeoQuery): void {
-    if (!this.geoQueries.has(key)) remember(this.geoQueries, key, q, 256);
+  private prepared(sql: string): Statement {
+    return this.statements.get(sql, (text) => this.db.prepare(text));
   }
 
-  private prepared(sql: string): Statement {
-    let st = this.statements.get(sql);
-    if (!st) {
-      st = this.db.prepare(sql);
-      remember(this.statements, sql, st, 512);
-    }
-    return st;
-  }
 
   async listTypes(tenant: string, filter?: ReadFilter): Promise<TypeInfo[]> {
     const v = visibleEntities(tenant, filter);
@@ -376,11 +361,6 @@ export class SqliteBrokerStore implements BrokerStore {
   }
 }
 
-/** Adds to a bounded map, dropping the oldest entry when it is full. */
-function remember<V>(map: Map<string, V>, key: string, value: V, limit: number): void {
-  if (map.size >= limit) map.delete(map.keys().next().value as string);
-  map.set(key, value);
-}
 
 /** The name q terms on attributes the caller may not read look at: no attribute has it. */
 const HIDDEN_ATTRIBUTE = 'urn:urbis:hidden-attribute';

@@ -10,8 +10,6 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { EntityChange } from '../../broker/changes.js';
-import { matchesGeoQuery, type GeoQuery } from '../../broker/geo/geo-query.js';
-import type { Geometry } from '../../broker/geo/geometry.js';
 import { mainMember, NGSI_LD_NULL } from '../../broker/input.js';
 import type { AttrInstance } from '../../broker/model.js';
 import type { ReadFilter } from '../../broker/store.js';
@@ -31,6 +29,7 @@ import type {
 import { attributeIndexColumns } from './attribute-index.js';
 import { migrate, type Db } from './database.js';
 import { compileQ, compileSelector } from './q-sql.js';
+import { BoundedMap } from './bounded-map.js';
 
 /** Migrations of component 'temporal' (see database.ts migrate). */
 export const TEMPORAL_MIGRATIONS: string[] = [
@@ -142,16 +141,10 @@ function timeCondition(t: TimeFilter, alias: string): { sql: string; params: num
 
 export class SqliteTemporalStore implements TemporalStore {
   private readonly stmt: Record<string, Statement>;
-  private readonly statements = new Map<string, Statement>();
-  private readonly geoQueries = new Map<string, GeoQuery>();
+  private readonly statements = new BoundedMap<Statement>(256);
 
   constructor(private readonly db: Db) {
     migrate(db, 'temporal', TEMPORAL_MIGRATIONS);
-    db.function('temporal_geo_match', { deterministic: true }, (key: unknown, value: unknown) => {
-      const q = this.geoQueries.get(String(key));
-      if (!q || typeof value !== 'string') return 0;
-      return matchesGeoQuery(q, JSON.parse(value) as Geometry) ? 1 : 0;
-    });
     const p = (sql: string) => db.prepare(sql);
     this.stmt = {
       upsertEntity: p(`INSERT INTO temporal_entities (tenant, id, types, created_at, modified_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -275,10 +268,8 @@ export class SqliteTemporalStore implements TemporalStore {
     }
     if (sel.geoQ && hidden.includes(sel.geoQ.geoproperty)) where.push('0');
     else if (sel.geoQ) {
-      const key = JSON.stringify(sel.geoQ);
-      if (!this.geoQueries.has(key)) remember(this.geoQueries, key, sel.geoQ, 256);
-      where.push(`EXISTS (SELECT 1 FROM attributes g WHERE g.entity_pk = e.pk AND g.name = ? AND g.kind = 'GeoProperty' AND temporal_geo_match(?, g.value))`);
-      params.push(sel.geoQ.geoproperty, key);
+      where.push(`EXISTS (SELECT 1 FROM attributes g WHERE g.entity_pk = e.pk AND g.name = ? AND g.kind = 'GeoProperty' AND geo_match(?, g.value))`);
+      params.push(sel.geoQ.geoproperty, JSON.stringify(sel.geoQ));
     }
     const whereSql = where.join(' AND ');
     const out: { entities: TemporalEntity[]; count?: number } = { entities: [] };
@@ -429,20 +420,11 @@ export class SqliteTemporalStore implements TemporalStore {
   }
 
   private prepared(sql: string): Statement {
-    let st = this.statements.get(sql);
-    if (!st) {
-      st = this.db.prepare(sql);
-      remember(this.statements, sql, st, 256);
-    }
-    return st;
+    return this.statements.get(sql, (text) => this.db.prepare(text));
   }
+
 }
 
-/** Adds to a bounded map, dropping the oldest entry when it is full. */
-function remember<V>(map: Map<string, V>, key: string, value: V, limit: number): void {
-  if (map.size >= limit) map.delete(map.keys().next().value as string);
-  map.set(key, value);
-}
 
 /**
  * The condition on instance `i`'s name: one of `attrs` (when given) and none of `hidden`;
