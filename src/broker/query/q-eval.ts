@@ -4,7 +4,9 @@
  * module comment for the rules). Subscriptions use it to test a changed entity without a query;
  * test/subscriptions/q-eval.test.ts checks on randomized entities that both always agree.
  */
-import { primaryValue, type AttrInstance, type Entity } from '../model.js';
+import { mainMember } from '../input.js';
+import { primaryValue, type AttrInstance, type AttributeKind, type Entity } from '../model.js';
+import { comparableOf, type Comparable } from './comparable.js';
 import { dateTimeMillis } from '../values/validate.js';
 import { elementaryTests, isLogicalNode, type AttrPath, type ElementaryTest, type Logical, type QNode, type QTerm, type QValue } from './q-parser.js';
 import { compileSafeRegex } from './regex-guard.js';
@@ -94,7 +96,7 @@ function targetOf(attr: AttrPath, inst: AttrInstance, expand: TermExpander): Tar
   const sub = walk(asStored(inst), attr.subAttrs.map(expand));
   if (attr.member !== undefined) return { value: step(sub, attr.member), languageMap: false, vocab: false, indexed: false };
   const subType = step(sub, 'type');
-  const member = PRIMARY_MEMBER[subType as string] ?? 'value';
+  const member = mainMember(subType as AttributeKind);
   const trail = attr.jsonPath.length === 0;
   return {
     value: walk(step(sub, member), attr.jsonPath),
@@ -104,31 +106,7 @@ function targetOf(attr: AttrPath, inst: AttrInstance, expand: TermExpander): Tar
   };
 }
 
-const PRIMARY_MEMBER: Record<string, string> = {
-  Relationship: 'object',
-  LanguageProperty: 'languageMap',
-  VocabProperty: 'vocab',
-  JsonProperty: 'json',
-  ListProperty: 'valueList',
-  ListRelationship: 'objectList',
-};
 
-/** What a store indexes of a primary value for q (cf. the attributes table's vnum, vstr and vtime). */
-interface ScalarColumns {
-  vnum: number | null;
-  vstr: string | null;
-  vtime: number | null;
-}
-
-function scalarColumns(inst: AttrInstance): ScalarColumns {
-  const pv = primaryValue(inst);
-  let vstr: string | null = null;
-  if (typeof pv === 'string') vstr = pv;
-  else if (has(pv, '@type') && (pv as Record<string, unknown>)['@type'] === 'DateTime' && typeof (pv as Record<string, unknown>)['@value'] === 'string') {
-    vstr = (pv as Record<string, string>)['@value'];
-  }
-  return { vnum: typeof pv === 'number' && Number.isFinite(pv) ? pv : null, vstr, vtime: vstr === null ? null : dateTimeMillis(vstr) };
-}
 
 function evalTerm(term: QTerm, e: Entity, expand: TermExpander): boolean {
   const instances = e.attrs[expand(term.attr.name)] ?? [];
@@ -141,7 +119,7 @@ function evalTerm(term: QTerm, e: Entity, expand: TermExpander): boolean {
   const positive = (inst: AttrInstance, target: Target): boolean => {
     const elements = () => elementsOf(target).some((el) => tests.some((t) => elementTest(t, el, target.vocab, expand)));
     if (!target.indexed) return elements();
-    const cols = scalarColumns(inst);
+    const cols = comparableOf(primaryValue(inst));
     if (tests.some((t) => indexedTest(t, cols, inst.type, expand))) return true;
     return cols.vnum === null && cols.vstr === null && elements();
   };
@@ -204,7 +182,7 @@ function vocabForms(test: ElementaryTest, expand: TermExpander): string[] {
   return expanded === test.value.value ? [] : [expanded];
 }
 
-function indexedTest(test: ElementaryTest, cols: ScalarColumns, kind: string, expand: TermExpander): boolean {
+function indexedTest(test: ElementaryTest, cols: Comparable, kind: string, expand: TermExpander): boolean {
   if (test.op === 'regexp') return cmp(cols.vstr, 'regexp', test.pattern);
   const to = test.op === 'between' ? test.to : undefined;
   const v = test.value;
