@@ -153,50 +153,40 @@ export function resolveConfig(flags: Record<string, string | undefined>, env: No
     return [s.default, `default of ${s.flag}`];
   };
   const get = (key: keyof Config) => raw(SETTINGS.find((s) => s.key === key)!);
-  const [host] = get('host');
-  const [port, portFrom] = get('port');
-  const [dataDir] = get('dataDir');
-  const [maxBody, maxBodyFrom] = get('maxBody');
-  const [logLevel, logFrom] = get('logLevel');
-  const [remote, remoteFrom] = get('remoteContexts');
-  const [demo, demoFrom] = get('demo');
-  const [seed, seedFrom] = get('demoSeed');
-  const [rate, rateFrom] = get('demoRate');
-  const [mqtt, mqttFrom] = get('mqtt');
-  const [mqttPort, mqttPortFrom] = get('mqttPort');
-  const [retention] = get('retention');
-  const [open, openFrom] = get('open');
-  const [rateLimit, rateLimitFrom] = get('rateLimit');
-  const [keyRateLimit, keyRateLimitFrom] = get('keyRateLimit');
-  const [https, httpsFrom] = get('https');
-  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
-    throw new ConfigError(`${logFrom}: "${logLevel}" is not a log level (${LOG_LEVELS.join(', ')})`);
-  }
+  // Each reader takes a setting's value and, for its error message, where the value came from.
+  const text = (key: keyof Config) => get(key)[0];
+  const read = <T>(key: keyof Config, parse: (value: string, from: string) => T): T => parse(...get(key));
+  const bool = (key: keyof Config) => read(key, parseBool);
+  const int = (key: keyof Config, min: number) => read(key, (v, from) => Math.floor(parseNumber(v, from, min)));
+  const logLevel = read('logLevel', (v, from) => {
+    if (!LOG_LEVELS.includes(v as LogLevel)) throw new ConfigError(`${from}: "${v}" is not a log level (${LOG_LEVELS.join(', ')})`);
+    return v as LogLevel;
+  });
   return {
-    host,
-    port: parsePort(port, portFrom),
-    dataDir: path.resolve(dataDir),
-    maxBody: parseSize(maxBody, maxBodyFrom),
-    logLevel: logLevel as LogLevel,
-    remoteContexts: parseBool(remote, remoteFrom),
-    demo: parseBool(demo, demoFrom),
-    demoSeed: Math.floor(parseNumber(seed, seedFrom, 0)),
-    demoRate: parseNumber(rate, rateFrom, 0.001),
-    mqtt: parseMqtt(mqtt, mqttFrom),
-    mqttPort: parsePort(mqttPort, mqttPortFrom),
-    retention,
-    open: parseBool(open, openFrom),
-    notifyTimeout: Math.floor(parseNumber(get('notifyTimeout')[0], get('notifyTimeout')[1], 1)),
-    oidcIssuer: get('oidcIssuer')[0].replace(/\/+$/, ''),
-    oidcClientId: get('oidcClientId')[0],
-    oidcClientSecret: get('oidcClientSecret')[0],
-    oidcRoleClaim: get('oidcRoleClaim')[0],
-    oidcRoleMap: get('oidcRoleMap')[0],
-    corsOrigins: get('corsOrigins')[0].split(',').map((o) => o.trim()).filter((o) => o !== ''),
-    rateLimit: Math.floor(parseNumber(rateLimit, rateLimitFrom, 0)),
-    keyRateLimit: Math.floor(parseNumber(keyRateLimit, keyRateLimitFrom, 0)),
-    https: parseBool(https, httpsFrom),
-    mapTiles: parseTileTemplate(get('mapTiles')[0], get('mapTiles')[1]),
-    mapAttribution: get('mapAttribution')[0],
+    host: text('host'),
+    port: read('port', parsePort),
+    dataDir: path.resolve(text('dataDir')),
+    maxBody: read('maxBody', parseSize),
+    logLevel,
+    remoteContexts: bool('remoteContexts'),
+    demo: bool('demo'),
+    demoSeed: int('demoSeed', 0),
+    demoRate: read('demoRate', (v, from) => parseNumber(v, from, 0.001)),
+    mqtt: read('mqtt', parseMqtt),
+    mqttPort: read('mqttPort', parsePort),
+    retention: text('retention'),
+    open: bool('open'),
+    notifyTimeout: int('notifyTimeout', 1),
+    oidcIssuer: text('oidcIssuer').replace(/\/+$/, ''),
+    oidcClientId: text('oidcClientId'),
+    oidcClientSecret: text('oidcClientSecret'),
+    oidcRoleClaim: text('oidcRoleClaim'),
+    oidcRoleMap: text('oidcRoleMap'),
+    corsOrigins: text('corsOrigins').split(',').map((o) => o.trim()).filter((o) => o !== ''),
+    rateLimit: int('rateLimit', 0),
+    keyRateLimit: int('keyRateLimit', 0),
+    https: bool('https'),
+    mapTiles: read('mapTiles', parseTileTemplate),
+    mapAttribution: text('mapAttribution'),
   };
 }
