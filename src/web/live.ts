@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { BrokerStore, EntityAccess } from '../broker/store.js';
+import type { Entity } from '../broker/model.js';
 import type { ContextResolver } from '../broker/jsonld/context-resolver.js';
 import { renderEntity } from '../broker/output.js';
 import { tenantOf } from '../broker/http/negotiation.js';
@@ -60,13 +61,19 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveDeps): Promise<
     const ids = [...new Set(((notification.data as Array<{ id: string }>) ?? []).map((d) => d.id))];
     for (const id of ids) {
       const entity = await deps.store.getEntity(tenant, id);
+      if (!entity) continue;
+      const ctx = await deps.resolver.compile(contextOf(entity.types), tenant);
+      const event = (seen: Entity) => `event: entity\ndata: ${JSON.stringify(renderEntity(seen, ctx, { format: 'keyValues', sysAttrs: false, keepId: true, keepType: true }))}\n\n`;
+      // Without access control every browser gets the same event: render it once.
+      let whole: string | undefined;
       for (const c of clients) {
         if (c.tenant !== tenant) continue;
-        const seen = entity && (c.access ? c.access.visible(entity) : entity);
-        if (!seen) continue;
-        const ctx = await deps.resolver.compile(contextOf(seen.types), tenant);
-        const data = renderEntity(seen, ctx, { format: 'keyValues', sysAttrs: false, keepId: true, keepType: true });
-        c.out.write(`event: entity\ndata: ${JSON.stringify(data)}\n\n`);
+        if (!c.access) {
+          c.out.write((whole ??= event(entity)));
+          continue;
+        }
+        const seen = c.access.visible(entity);
+        if (seen) c.out.write(event(seen));
       }
     }
   });
