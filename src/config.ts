@@ -11,6 +11,8 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
+  /** '' for the embedded SQLite file in dataDir, or a postgres:// URL. */
+  store: string;
   /** Largest accepted request body, in bytes. */
   maxBody: number;
   logLevel: LogLevel;
@@ -68,6 +70,7 @@ export const SETTINGS: Setting[] = [
   { key: 'host', flag: '--host', env: 'URBIS_HOST', default: '0.0.0.0', description: 'Address the HTTP server listens on' },
   { key: 'port', flag: '--port', env: 'URBIS_PORT', default: '1026', description: 'HTTP port (the NGSI-LD API is under /ngsi-ld/v1)' },
   { key: 'dataDir', flag: '--data-dir', env: 'URBIS_DATA_DIR', default: './data', description: 'Directory of the embedded store (urbis.db, SQLite in WAL mode)' },
+  { key: 'store', flag: '--store', env: 'URBIS_STORE', default: '', description: 'Empty: the embedded SQLite file in --data-dir. postgres://user:pass@host/db: PostgreSQL 15 + PostGIS (several nodes may share it)' },
   { key: 'maxBody', flag: '--max-body', env: 'URBIS_MAX_BODY', default: '1mb', description: 'Largest request body accepted (bytes, or with kb/mb suffix)' },
   { key: 'logLevel', flag: '--log-level', env: 'URBIS_LOG_LEVEL', default: 'info', description: `Log level: ${LOG_LEVELS.join(', ')}` },
   { key: 'remoteContexts', flag: '--remote-contexts', env: 'URBIS_REMOTE_CONTEXTS', default: 'false', boolean: true, description: 'Allow fetching @context URLs that are not preloaded or registered' },
@@ -166,6 +169,7 @@ export function resolveConfig(flags: Record<string, string | undefined>, env: No
     host: text('host'),
     port: read('port', parsePort),
     dataDir: path.resolve(text('dataDir')),
+    store: read('store', parseStore),
     maxBody: read('maxBody', parseSize),
     logLevel,
     remoteContexts: bool('remoteContexts'),
@@ -189,4 +193,9 @@ export function resolveConfig(flags: Record<string, string | undefined>, env: No
     mapTiles: read('mapTiles', parseTileTemplate),
     mapAttribution: text('mapAttribution'),
   };
+}
+
+function parseStore(v: string, from: string): string {
+  if (v === '' || /^postgres(ql)?:\/\/./.test(v)) return v;
+  throw new ConfigError(`${from}: "${v}" is not a store; give nothing for the embedded SQLite file, or a postgres:// URL`);
 }

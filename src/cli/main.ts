@@ -9,9 +9,11 @@ import { userCommand } from './commands/user.js';
 import { keyCommand } from './commands/key.js';
 import { auditCommand } from './commands/audit.js';
 import { importCommand } from './commands/import.js';
+import { migrateCommand } from './commands/migrate.js';
+import { SchemaBehindError } from '../store/stores.js';
 
 /** Every command; add one here after writing it under cli/commands. */
-export const COMMANDS: Command[] = [startCommand, importCommand, userCommand, keyCommand, auditCommand];
+export const COMMANDS: Command[] = [startCommand, migrateCommand, importCommand, userCommand, keyCommand, auditCommand];
 
 export function helpText(): string {
   const rows = SETTINGS.map((s) => {
@@ -54,7 +56,7 @@ export async function main(argv: string[]): Promise<number | void> {
   try {
     return await command.run(rest);
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof SchemaBehindError) {
       process.stderr.write(`urbis: ${err.message}\n`);
       return 2;
     }

@@ -13,9 +13,7 @@ import type { EntityService } from '../broker/entity-service.js';
 import type { BrokerStore, EntityAccess } from '../broker/store.js';
 import type { ContextResolver } from '../broker/jsonld/context-resolver.js';
 import { tenantOf } from '../broker/http/negotiation.js';
-import type { Db } from '../store/sqlite/database.js';
-import { SqliteIdentityStore } from '../store/sqlite/identity-store.js';
-import { SqliteAuditStore } from '../store/sqlite/audit-store.js';
+import type { Stores } from '../store/stores.js';
 import { AuditLog } from '../audit/log.js';
 import { auditRoutes } from '../audit/routes.js';
 import { tooManyRequests, type Security } from '../server/security.js';
@@ -30,8 +28,8 @@ import { SESSION_COOKIE, authRoutes, readCookie } from './routes.js';
 
 export interface IdentityDeps {
   config: Config;
-  /** The broker's database (identity and audit keep their tables in it). */
-  db: Db;
+  /** Identity and audit keep their data in stores.identity and stores.audit. */
+  stores: Stores;
   service: EntityService;
   store: BrokerStore;
   resolver: ContextResolver;
@@ -62,9 +60,9 @@ function problem(reply: FastifyReply, e: NgsiError): FastifyReply {
 }
 
 export async function setupIdentity(app: FastifyInstance, deps: IdentityDeps): Promise<Identity> {
-  const { config, db, service, store, resolver, security } = deps;
-  const identityStore = new SqliteIdentityStore(db);
-  const audit = new AuditLog(new SqliteAuditStore(db), (err) => app.log.error({ err }, 'audit records could not be written; retrying'));
+  const { config, stores, service, store, resolver, security } = deps;
+  const identityStore = stores.identity;
+  const audit = new AuditLog(stores.audit, (err) => app.log.error({ err }, 'audit records could not be written; retrying'));
   const accounts = new IdentityService(identityStore);
   const access = new AccessControl(identityStore);
   await access.load();

@@ -1,12 +1,12 @@
 /**
- * Wires the device gateway into the server: its store on the broker's database, the gateway,
+ * Wires the device gateway into the server: its store, the gateway,
  * its HTTP routes and the MQTT side. Returns the gateway (the simulator feeds it) and a closer.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { ContextResolver } from '../broker/jsonld/context-resolver.js';
-import type { SqliteBrokerStore } from '../store/sqlite/broker-store.js';
-import { SqliteIngestStore } from '../store/sqlite/ingest-store.js';
+import type { BrokerStore } from '../broker/store.js';
+import type { IngestStore } from './store.js';
 import { Gateway } from './gateway.js';
 import { startMqtt } from './mqtt.js';
 import { ingestRoutes, provisioningRoutes } from './routes.js';
@@ -18,9 +18,9 @@ export interface IngestSetup {
   close(): Promise<void>;
 }
 
-export async function setupIngest(app: FastifyInstance, config: Config, store: SqliteBrokerStore, resolver: ContextResolver): Promise<IngestSetup> {
+export async function setupIngest(app: FastifyInstance, config: Config, store: BrokerStore, ingestStore: IngestStore, resolver: ContextResolver): Promise<IngestSetup> {
   const log = app.log.child({ component: 'ingest' });
-  const gateway = new Gateway({ store: new SqliteIngestStore(store.db), broker: store, resolver, log });
+  const gateway = new Gateway({ store: ingestStore, broker: store, resolver, log });
   await gateway.load();
   await app.register(async (scope) => provisioningRoutes(scope, gateway));
   await app.register(async (scope) => ingestRoutes(scope, gateway));

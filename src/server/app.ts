@@ -3,7 +3,6 @@
  * readiness, the OpenAPI document and its page, and the NGSI-LD API under /ngsi-ld/v1.
  */
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
-import path from 'node:path';
 import type { Config } from '../config.js';
 import { NgsiError, badRequest, invalidRequest, toNgsiError } from '../errors.js';
 import { EntityService } from '../broker/entity-service.js';
@@ -12,7 +11,8 @@ import { ContextResolver } from '../broker/jsonld/context-resolver.js';
 import { DEFAULT_CORE_CONTEXT_URL } from '../broker/jsonld/builtin-contexts.js';
 import type { BrokerStore } from '../broker/store.js';
 import { brokerRoutes } from '../broker/routes/index.js';
-import { SqliteBrokerStore } from '../store/sqlite/broker-store.js';
+import { openStores } from '../store/open.js';
+import type { Stores } from '../store/stores.js';
 import { openApiRoutes } from '../openapi/routes.js';
 import { VERSION } from '../version.js';
 import { setupSecurity } from './security.js';
@@ -32,6 +32,8 @@ const SHUTDOWN_GRACE_MS = 10_000;
 export interface Urbis {
   app: FastifyInstance;
   store: BrokerStore;
+  /** Every store (the broker's included) and the cluster bus. */
+  stores: Stores;
   /** Stops accepting requests, finishes those in flight, closes the store. */
   close(): Promise<void>;
 }
@@ -41,7 +43,8 @@ export interface Urbis {
 const JSON_MEDIA = ['application/json', 'application/ld+json', 'application/merge-patch+json', 'application/geo+json'];
 
 export async function buildUrbis(config: Config): Promise<Urbis> {
-  const store = new SqliteBrokerStore(path.join(config.dataDir, 'urbis.db'));
+  const stores = await openStores(config);
+  const store = stores.broker;
   const contexts = new ContextService(store);
   const resolver = new ContextResolver({
     allowRemote: config.remoteContexts,
@@ -101,14 +104,14 @@ export async function buildUrbis(config: Config): Promise<Urbis> {
   // in reverse order).
   const closers: Array<() => Promise<void>> = [];
   const security = setupSecurity(app, config);
-  const identity = await setupIdentity(app, { config, db: store.db, service, store, resolver, security });
+  const identity = await setupIdentity(app, { config, stores, service, store, resolver, security });
   closers.push(identity.close);
   // Notifications and history show only what the policy lets the subscriber / caller read.
   const subscriberAccess = config.open ? undefined : { current: identity.currentPrincipal, view: (p: Principal, tenant: string) => identity.access.entityAccess(p, tenant, () => {}) };
-  const subscriptions = await setupSubscriptions(app, { store, resolver, coreUrl: DEFAULT_CORE_CONTEXT_URL, notifyTimeoutMs: config.notifyTimeout, prefix: API_PREFIX, access: subscriberAccess });
+  const subscriptions = await setupSubscriptions(app, { store, subscriptionStore: stores.subscriptions, bus: stores.bus, resolver, coreUrl: DEFAULT_CORE_CONTEXT_URL, notifyTimeoutMs: config.notifyTimeout, prefix: API_PREFIX, access: subscriberAccess });
   closers.push(subscriptions.close);
-  closers.push(await setupTemporal({ app, store, resolver, config, coreUrl: DEFAULT_CORE_CONTEXT_URL, prefix: API_PREFIX, readFilter: () => identity.currentAccess()?.readFilter }));
-  const ingest = await setupIngest(app, config, store, resolver);
+  closers.push(await setupTemporal({ app, store, temporalStore: stores.temporal, resolver, config, coreUrl: DEFAULT_CORE_CONTEXT_URL, prefix: API_PREFIX, readFilter: () => identity.currentAccess()?.readFilter }));
+  const ingest = await setupIngest(app, config, store, stores.ingest, resolver);
   closers.push(ingest.close);
   const city = await setupCity(app, config, ingest, { store, resolver });
   closers.push(city.close);
@@ -119,6 +122,7 @@ export async function buildUrbis(config: Config): Promise<Urbis> {
   return {
     app,
     store,
+    stores,
     async close() {
       // Requests in flight get a grace period; then connections still open (a client that stopped
       // reading a response, say) are cut so that the store can close.
@@ -126,7 +130,7 @@ export async function buildUrbis(config: Config): Promise<Urbis> {
       await app.close();
       clearTimeout(grace);
       for (const close of closers.reverse()) await close();
-      await store.close();
+      await stores.close();
     },
   };
 }

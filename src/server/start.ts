@@ -9,7 +9,7 @@ export async function startServer(config: Config): Promise<void> {
   const urbis = await buildUrbis(config);
   const log = urbis.app.log;
   await urbis.app.listen({ host: config.host, port: config.port });
-  log.info({ dataDir: config.dataDir, api: `http://${config.host}:${config.port}/ngsi-ld/v1` }, 'Urbis is serving the NGSI-LD API');
+  log.info({ store: urbis.stores.location, api: `http://${config.host}:${config.port}/ngsi-ld/v1` }, 'Urbis is serving the NGSI-LD API');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -1,13 +1,14 @@
 /**
- * Wires subscriptions into the server: the SQLite store on the broker's database, the service
+ * Wires subscriptions into the server: its store, the service
  * (recorder, dispatcher, workers, periodic scheduler, with access control when given) and the
  * routes under /ngsi-ld/v1. Returns
  * the service (for in-process receivers) and the closer of its background work.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ContextResolver } from '../broker/jsonld/context-resolver.js';
-import type { SqliteBrokerStore } from '../store/sqlite/broker-store.js';
-import { SqliteSubscriptionStore } from '../store/sqlite/subscription-store.js';
+import type { BrokerStore } from '../broker/store.js';
+import type { ClusterBus } from '../cluster/bus.js';
+import type { SubscriptionStore } from './store.js';
 import type { SubscriberAccess } from './access.js';
 import { subscriptionRoutes } from './routes.js';
 import { SubscriptionService } from './service.js';
@@ -26,10 +27,10 @@ export interface SubscriptionsSetup {
 
 export async function setupSubscriptions(
   app: FastifyInstance,
-  deps: { store: SqliteBrokerStore; resolver: ContextResolver; coreUrl: string; notifyTimeoutMs: number; prefix: string; access?: SubscriberAccess },
+  deps: { store: BrokerStore; subscriptionStore: SubscriptionStore; bus: ClusterBus; resolver: ContextResolver; coreUrl: string; notifyTimeoutMs: number; prefix: string; access?: SubscriberAccess },
 ): Promise<SubscriptionsSetup> {
   const service = new SubscriptionService({
-    store: new SqliteSubscriptionStore(deps.store.db),
+    store: deps.subscriptionStore,
     broker: deps.store,
     compileContext: (value, tenant) => deps.resolver.compile(value, tenant),
     coreUrl: deps.coreUrl,

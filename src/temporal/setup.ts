@@ -1,5 +1,5 @@
 /**
- * Wires the temporal API into the server: its store on the broker's database, the history
+ * Wires the temporal API into the server: its store, the history
  * recorder in every entity write's transaction, the routes under /ngsi-ld/v1 (reads filtered with
  * the caller's read filter), and the retention job. Returns the closer of the background work.
  */
@@ -8,8 +8,8 @@ import type { Config } from '../config.js';
 import { BUILTIN_CONTEXT_URLS } from '../broker/jsonld/builtin-contexts.js';
 import type { ContextResolver } from '../broker/jsonld/context-resolver.js';
 import type { ReadFilter } from '../broker/store.js';
-import type { SqliteBrokerStore } from '../store/sqlite/broker-store.js';
-import { SqliteTemporalStore } from '../store/sqlite/temporal-store.js';
+import type { BrokerStore } from '../broker/store.js';
+import type { TemporalStore } from './store.js';
 import { parseRetention, startRetention } from './retention.js';
 import { temporalRoutes } from './routes.js';
 import { TemporalService } from './temporal-service.js';
@@ -22,7 +22,8 @@ const SMART_DATA_MODELS = 'https://raw.githubusercontent.com/smart-data-models/'
 
 export interface TemporalSetup {
   app: FastifyInstance;
-  store: SqliteBrokerStore;
+  store: BrokerStore;
+  temporalStore: TemporalStore;
   resolver: ContextResolver;
   config: Config;
   coreUrl: string;
@@ -38,7 +39,7 @@ export async function setupTemporal(s: TemporalSetup): Promise<() => Promise<voi
   const core = await s.resolver.compile(undefined, '');
   const policy = parseRetention(s.config.retention, (name) => [sdm.expandTerm(name), core.expandTerm(name)]);
 
-  const store = new SqliteTemporalStore(s.store.db);
+  const store = s.temporalStore;
   s.store.addChangeRecorder((change) => store.record(change));
   const service = new TemporalService(store, { maxInstances: MAX_INSTANCES_PER_ATTRIBUTE, readFilter: s.readFilter });
   await s.app.register(

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { testStore } from './server.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const BIN = path.join(ROOT, 'bin/urbis.js');
@@ -26,8 +27,10 @@ export interface UrbisProcess {
  */
 export async function startUrbisProcess(dataDir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<UrbisProcess> {
   let out = '';
+  // In the PostgreSQL run, the process keeps its data in the database of its data directory.
+  const store = await testStore(dataDir);
   const child = spawn('node', [BIN, 'start', '--host', '127.0.0.1', '--port', '0', '--log-level', 'info', ...args], {
-    env: { ...process.env, URBIS_DATA_DIR: dataDir, URBIS_DEMO: '0', URBIS_MQTT: 'off', URBIS_OPEN: '1', URBIS_RATE_LIMIT: '0', URBIS_KEY_RATE_LIMIT: '0', ...env },
+    env: { ...process.env, URBIS_DATA_DIR: dataDir, URBIS_DEMO: '0', URBIS_MQTT: 'off', URBIS_OPEN: '1', URBIS_RATE_LIMIT: '0', URBIS_KEY_RATE_LIMIT: '0', URBIS_STORE: store, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

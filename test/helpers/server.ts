@@ -8,6 +8,8 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { buildUrbis, type Urbis } from '../../src/server/app.js';
 import type { Config } from '../../src/config.js';
+import { inject } from 'vitest';
+import { createTestDatabase } from './postgres.js';
 
 export const API = '/ngsi-ld/v1';
 export const CORE_V19 = 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.9.jsonld';
@@ -46,6 +48,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     host: '127.0.0.1',
     port: 0,
     dataDir,
+    store: '',
     maxBody: 1024 * 1024,
     logLevel: 'silent',
     remoteContexts: false,
@@ -75,8 +78,20 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   };
 }
 
+/**
+ * True when this test run is the PostgreSQL one (vitest project "postgres"): servers started by
+ * the helpers then keep their data in PostgreSQL instead of SQLite.
+ */
+export const onPostgres = process.env.URBIS_TEST_STORE === 'postgres';
+
+/** The store of a server on `dataDir`: '' (SQLite) or, in the PostgreSQL run, its own database. */
+export async function testStore(dataDir: string): Promise<string> {
+  return onPostgres ? createTestDatabase(inject('postgresUrl'), dataDir) : '';
+}
+
 export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {
   const config = testConfig(overrides);
+  if (overrides.store === undefined) config.store = await testStore(config.dataDir);
   const dataDir = config.dataDir;
   const urbis = await buildUrbis(config);
   await urbis.app.listen({ host: '127.0.0.1', port: 0 });

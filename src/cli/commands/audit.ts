@@ -8,12 +8,12 @@ import type { Command } from '../command.js';
 
 export const auditCommand: Command = {
   name: 'audit',
-  usage: 'urbis audit verify [--data-dir DIR]',
+  usage: 'urbis audit verify [--data-dir DIR | --store URL]',
   summary: 'check the audit log: exit 0 when intact, 1 naming the first broken record',
   async run(args) {
     const [sub, ...rest] = args;
     if (sub !== 'verify') throw new ConfigError(`usage: ${this.usage}`);
-    const { offline, positional } = openOffline(rest, [], true);
+    const { offline, positional } = await openOffline(rest, [], true);
     try {
       if (positional.length > 0) throw new ConfigError('urbis audit verify takes no arguments');
       const r = await offline.audit.verify();
@@ -24,7 +24,7 @@ export const auditCommand: Command = {
       process.stdout.write(`audit log BROKEN at record ${r.broken!.seq}: ${r.broken!.reason} (${r.checked} records verified before it)\n`);
       return 1;
     } finally {
-      offline.close();
+      await offline.close();
     }
   },
 };

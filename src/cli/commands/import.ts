@@ -19,7 +19,7 @@ import { parseFlags } from '../flags.js';
 import type { Command } from '../command.js';
 
 const EXTRA = [{ flag: '--mapping' }, { flag: '--type' }, { flag: '--tenant' }, { flag: '--context' }, { flag: '--chunk' }];
-const DATA_FLAGS = SETTINGS.filter((s) => ['dataDir', 'logLevel', 'remoteContexts'].includes(s.key));
+const DATA_FLAGS = SETTINGS.filter((s) => ['dataDir', 'store', 'logLevel', 'remoteContexts'].includes(s.key));
 
 function readJsonFile(file: string, what: string): unknown {
   let text: string;
@@ -100,6 +100,7 @@ export const importCommand: Command = {
     '  --tenant NAME      NGSI-LD tenant (default tenant when absent)',
     '  --chunk N          entities per batch upsert (default 500)',
     '  --data-dir DIR     data directory (as urbis start)',
+    '  --store URL        PostgreSQL database (as urbis start)',
     'Exit code: 0 all rows accepted, 1 some rejected (listed with row numbers), 2 usage error.',
   ].join('\n'),
   async run(args) {

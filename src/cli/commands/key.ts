@@ -18,12 +18,12 @@ export const keyCommand: Command = {
     '    prints the key: send it as Authorization: Bearer <key>',
     'urbis key revoke ID',
     'urbis key list [--tenant T]',
-    'Every form takes --data-dir (URBIS_DATA_DIR, default ./data).',
+    'Every form takes --data-dir (URBIS_DATA_DIR, default ./data), or --store URL (URBIS_STORE) for PostgreSQL.',
   ].join('\n'),
   async run(args) {
     const [sub, ...rest] = args;
     if (!['create', 'revoke', 'list'].includes(sub ?? '')) throw new ConfigError(`usage: ${this.usage}`);
-    const { offline, flags, positional } = openOffline(rest, FLAGS);
+    const { offline, flags, positional } = await openOffline(rest, FLAGS);
     const tenant = flags['--tenant'] ?? '';
     try {
       if (sub === 'list') {
@@ -62,7 +62,7 @@ export const keyCommand: Command = {
       }
       throw err;
     } finally {
-      offline.close();
+      await offline.close();
     }
   },
 };

@@ -18,12 +18,12 @@ export const userCommand: Command = {
     'urbis user list [--tenant T]',
     'urbis user disable NAME [--tenant T]    (ends its sessions)',
     'urbis user enable NAME [--tenant T]',
-    'Every form takes --data-dir (URBIS_DATA_DIR, default ./data).',
+    'Every form takes --data-dir (URBIS_DATA_DIR, default ./data), or --store URL (URBIS_STORE) for PostgreSQL.',
   ].join('\n'),
   async run(args) {
     const [sub, ...rest] = args;
     if (!['add', 'list', 'disable', 'enable'].includes(sub ?? '')) throw new ConfigError(`usage: ${this.usage}`);
-    const { offline, flags, positional } = openOffline(rest, FLAGS);
+    const { offline, flags, positional } = await openOffline(rest, FLAGS);
     const tenant = flags['--tenant'] ?? '';
     try {
       if (sub === 'list') {
@@ -55,7 +55,7 @@ export const userCommand: Command = {
       }
       throw err;
     } finally {
-      offline.close();
+      await offline.close();
     }
   },
 };

@@ -24,6 +24,7 @@ import { compileQ, compileScopeQ, compileSelector } from './q-sql.js';
 import { attributeIndexColumns } from './attribute-index.js';
 import { openDatabase, type Db } from './database.js';
 import { BoundedMap } from './bounded-map.js';
+import type { SchemaMode } from '../stores.js';
 
 interface EntityRow {
   pk: number;
@@ -52,8 +53,8 @@ export class SqliteBrokerStore implements BrokerStore {
   private readonly recorders: ChangeRecorder[] = [];
   private readonly listeners: CommitListener[] = [];
 
-  constructor(file: string) {
-    this.db = openDatabase(file);
+  constructor(file: string, mode: SchemaMode = 'start') {
+    this.db = openDatabase(file, mode);
     const p = (sql: string) => this.db.prepare(sql);
     this.stmt = {
       tenantExists: p('SELECT 1 FROM tenants WHERE name = ?'),

@@ -6,10 +6,16 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { MIGRATIONS } from './schema.js';
 import { registerSqlFunctions } from './functions.js';
+import { SchemaBehindError, type SchemaMode, type SchemaStatus } from '../stores.js';
 
 export type Db = Database.Database;
 
-export function openDatabase(file: string): Db {
+/** How each open database treats older schemas (see SchemaMode). */
+const modes = new WeakMap<Db, SchemaMode>();
+/** What `migrate` found and did, per database, for `urbis migrate` to report. */
+const statuses = new WeakMap<Db, SchemaStatus[]>();
+
+export function openDatabase(file: string, mode: SchemaMode = 'start'): Db {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
@@ -18,6 +24,7 @@ export function openDatabase(file: string): Db {
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = OFF');
   registerSqlFunctions(db);
+  modes.set(db, mode);
   migrate(db);
   return db;
 }
@@ -25,7 +32,9 @@ export function openDatabase(file: string): Db {
 /**
  * Applies the migrations of one component (the broker, history, subscriptions, ...) that the
  * database has not seen yet, each in its own transaction, and records them in schema_migrations.
- * Each component owns its tables and its list; versions count from 1 per component.
+ * Each component owns its tables and its list; versions count from 1 per component. A component
+ * never installed is created; one at an older version is upgraded only by `urbis migrate`
+ * (SchemaBehindError otherwise), so that an operator backs up before the schema changes.
  */
 export function migrate(db: Db, component = 'broker', migrations: string[] = MIGRATIONS): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT NOT NULL, version INTEGER NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (component, version))');
@@ -42,10 +51,17 @@ export function migrate(db: Db, component = 'broker', migrations: string[] = MIG
   if (current > migrations.length) {
     throw new Error(`the database's ${component} schema is version ${current}, newer than this Urbis knows (${migrations.length}); upgrade Urbis`);
   }
+  statuses.set(db, [...(statuses.get(db) ?? []).filter((x) => x.component !== component), { component, current, latest: migrations.length }]);
+  if (current > 0 && current < migrations.length && modes.get(db) !== 'migrate') throw new SchemaBehindError(component, current, migrations.length);
   for (let v = current + 1; v <= migrations.length; v++) {
     db.transaction(() => {
       db.exec(migrations[v - 1]);
       db.prepare('INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, ?)').run(component, v, new Date().toISOString());
     })();
   }
+}
+
+/** Each component's version before this process opened the database, and the latest. */
+export function schemaStatus(db: Db): SchemaStatus[] {
+  return statuses.get(db) ?? [];
 }
