@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
  * PostGIS (the global set-up starts a throwaway cluster; URBIS_TEST_STORE makes the test helpers
  * give each server its own database in it).
  */
-const API_TESTS = ['test/http/**/*.test.ts', 'test/temporal/**/*.test.ts', 'test/subscriptions/**/*.test.ts', 'test/identity/**/*.test.ts', 'test/audit/**/*.test.ts', 'test/ingest/**/*.test.ts', 'test/jsonld/**/*.test.ts', 'test/cluster/**/*.test.ts'];
+const API_TESTS = ['test/http/**/*.test.ts', 'test/archive/**/*.test.ts', 'test/temporal/**/*.test.ts', 'test/subscriptions/**/*.test.ts', 'test/identity/**/*.test.ts', 'test/audit/**/*.test.ts', 'test/ingest/**/*.test.ts', 'test/jsonld/**/*.test.ts', 'test/cluster/**/*.test.ts'];
 
 export default defineConfig({
   test: {

@@ -132,6 +132,13 @@ export interface BrokerStore {
   addChangeRecorder(recorder: ChangeRecorder): void;
   /** Adds a listener called after each committed write with the changes it made. */
   addCommitListener(listener: CommitListener): void;
+  /** Every tenant that has been created (the default tenant '' included when it has data), for export. */
+  tenants(): Promise<string[]>;
+  /**
+   * Writes entities exactly as given (system timestamps included) into a tenant that does not
+   * have them, without change recorders or commit listeners: restoring an archive (urbis import).
+   */
+  restoreEntities(tenant: string, entities: Entity[]): Promise<void>;
   /** Store is reachable (for /ready). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -10,10 +10,11 @@ import { keyCommand } from './commands/key.js';
 import { auditCommand } from './commands/audit.js';
 import { importCommand } from './commands/import.js';
 import { migrateCommand } from './commands/migrate.js';
+import { exportCommand } from './commands/export.js';
 import { SchemaBehindError } from '../store/stores.js';
 
 /** Every command; add one here after writing it under cli/commands. */
-export const COMMANDS: Command[] = [startCommand, migrateCommand, importCommand, userCommand, keyCommand, auditCommand];
+export const COMMANDS: Command[] = [startCommand, migrateCommand, exportCommand, importCommand, userCommand, keyCommand, auditCommand];
 
 export function helpText(): string {
   const rows = SETTINGS.map((s) => {

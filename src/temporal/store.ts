@@ -56,6 +56,14 @@ export interface StoredInstance {
   at: number;
 }
 
+/** An instance as an archive carries it (see restoreEntity). */
+export interface RestoredInstance {
+  name: string;
+  instanceId: string;
+  /** With createdAt and modifiedAt (and deletedAt for a deletion). */
+  instance: AttrInstance;
+}
+
 export interface InstanceRead {
   /** Per attribute (entity + name), ordered by time ascending. */
   instances: StoredInstance[];
@@ -125,8 +133,29 @@ export interface TemporalStore {
   /** Deletes the history of one attribute (its default instance, one datasetId, or all); false when there was none. */
   deleteAttribute(tenant: string, id: string, name: string, datasetId: string | undefined, all: boolean): Promise<boolean>;
 
+  /** Every tenant with history, for export. */
+  tenants(): Promise<string[]>;
+  /**
+   * Every instance of a temporal entity (deletions included), in the store's own order, a page at
+   * a time: pass the returned cursor to get the next page (no cursor: the end). For export.
+   */
+  exportInstances(entityPk: number, cursor: string | undefined, limit: number): Promise<{ instances: RestoredInstance[]; cursor?: string }>;
+  /**
+   * Writes a temporal entity and its instances exactly as given (instanceIds, system members and
+   * deletions included) into a store that does not have it: restoring an archive (urbis import).
+   * Called again for the same entity, it adds the next instances.
+   */
+  restoreEntity(tenant: string, entity: Omit<TemporalEntity, 'pk'>, instances: RestoredInstance[]): Promise<void>;
+
   /** Temporal entities (pks) that have one of `types`, or (`others`) none of them. */
   entitiesForRetention(types: string[], others: boolean): Promise<number[]>;
   /** Deletes up to `limit` instances of an entity whose observedAt (or, without it, createdAt) is before `before`. */
   deleteExpired(entityPk: number, before: number, limit: number): Promise<number>;
+  /**
+   * Optional bulk step of retention, for a store that can remove old history wholesale (the
+   * PostgreSQL store drops monthly partitions): deletes instances of any entity whose observedAt
+   * (or createdAt) is before `before`, where it can do so in bulk; deleteExpired deletes the rest.
+   * Returns how many it deleted.
+   */
+  dropExpired?(before: number): Promise<number>;
 }

@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import pg from 'pg';
+import { freePort } from './mosquitto.js';
 
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
 
@@ -24,17 +24,6 @@ export interface PostgresCluster {
   /** Superuser URL of the `postgres` database. */
   adminUrl: string;
   stop(): void;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Runs a PostgreSQL program as the `postgres` user when we are root (PostgreSQL refuses root). */

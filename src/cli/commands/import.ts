@@ -16,6 +16,11 @@ import { ContextResolver } from '../../broker/jsonld/context-resolver.js';
 import { toNgsiError } from '../../errors.js';
 import { csvRowToEntity, featureToEntity, MappingError, parseCsv, readMapping, type ImportMapping, type RowOutcome } from '../../ingest/bulk-import.js';
 import { parseFlags } from '../flags.js';
+import { Progress } from '../progress.js';
+import { isArchive, ArchiveError } from '../../store/archive/format.js';
+import { restoreInstance } from '../../store/archive/restore.js';
+import { openStores } from '../../store/open.js';
+import { storeLocation } from '../../identity/offline.js';
 import type { Command } from '../command.js';
 
 const EXTRA = [{ flag: '--mapping' }, { flag: '--type' }, { flag: '--tenant' }, { flag: '--context' }, { flag: '--chunk' }];
@@ -70,28 +75,13 @@ function rowsOf(file: string, flags: Record<string, string>): { rows: RowOutcome
   throw new ConfigError(`${file}: give a .csv (with --mapping) or a .geojson file`);
 }
 
-class Progress {
-  private lastLine = 0;
-  constructor(private readonly total: number) {}
-  update(done: number): void {
-    const pct = this.total === 0 ? 100 : Math.floor((done / this.total) * 100);
-    if (process.stderr.isTTY) {
-      const width = 30;
-      const filled = Math.round((pct / 100) * width);
-      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${done}/${this.total} rows`);
-      if (done === this.total) process.stderr.write('\n');
-    } else if (pct >= this.lastLine + 10 || done === this.total) {
-      this.lastLine = pct - (pct % 10);
-      process.stderr.write(`imported ${done}/${this.total} rows (${pct}%)\n`);
-    }
-  }
-}
-
 export const importCommand: Command = {
   name: 'import',
   usage: 'urbis import FILE [--mapping FILE] [options]',
-  summary: 'load entities from a CSV (with a mapping file) or GeoJSON file into the data directory',
+  summary: 'load entities from CSV (with a mapping file) or GeoJSON, or restore an archive of urbis export',
   help: [
+    'An archive written by urbis export is restored whole into an empty database (checked first:',
+    'nothing is written from a damaged or truncated archive). Other files are loaded as entities.',
     'Options:',
     '  --mapping FILE     JSON mapping for CSV: {"id": "urn:ngsi-ld:T:{col}", "type": "T", "context": URL,',
     '                     "attributes": [{"column", "name", "type", "unitCode"}], "location": {"lat": col, "lon": col}}',
@@ -106,6 +96,7 @@ export const importCommand: Command = {
   async run(args) {
     const { flags, positional } = parseFlags(args, [...DATA_FLAGS, ...EXTRA]);
     if (positional.length !== 1) throw new ConfigError('give exactly one FILE to import (urbis import FILE [--mapping FILE])');
+    if (await isArchive(positional[0])) return restoreArchive(positional[0], flags);
     const chunk = flags['--chunk'] === undefined ? 500 : Number(flags['--chunk']);
     if (!Number.isInteger(chunk) || chunk < 1 || chunk > 1000) throw new ConfigError('--chunk must be an integer from 1 to 1000');
     const tenant = flags['--tenant'] ?? '';
@@ -125,7 +116,7 @@ export const importCommand: Command = {
     const origin = { actor: `cli:${userInfo().username}`, client: 'cli' };
     const rejected: Array<{ row: number; reason: string }> = [];
     let accepted = 0;
-    const progress = new Progress(rows.length);
+    const progress = new Progress(rows.length, 'rows', 'imported');
     try {
       for (let start = 0; start < rows.length; start += chunk) {
         const batch: Array<{ row: number; body: unknown }> = [];
@@ -151,3 +142,30 @@ export const importCommand: Command = {
     return rejected.length > 0 ? 1 : 0;
   },
 };
+
+/** Restores an archive of `urbis export` into the (empty) database of --data-dir or --store. */
+async function restoreArchive(file: string, flags: Record<string, string>): Promise<number> {
+  const stores = await openStores(storeLocation(flags));
+  try {
+    const checking = new Progress(undefined, 'records', 'checked');
+    let writing: Progress | undefined;
+    const trailer = await restoreInstance(stores, file, {
+      checking: (n) => checking.update(n),
+      writing: (n, total) => {
+        if (!writing) {
+          checking.end();
+          writing = new Progress(total, 'records', 'restored');
+        }
+        if (n % 200 === 0 || n === total) writing.update(n);
+      },
+    });
+    const counts = Object.entries(trailer.counts).map(([s, n]) => `  ${s.padEnd(18)} ${n}`);
+    process.stdout.write(`restored ${file} into ${stores.location}\n${counts.join('\n')}\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof ArchiveError) throw new ConfigError(err.message);
+    throw err;
+  } finally {
+    await stores.close();
+  }
+}

@@ -353,6 +353,22 @@ export class SqliteBrokerStore implements BrokerStore {
     return r ? JSON.parse(r.body) : undefined;
   }
 
+  async tenants(): Promise<string[]> {
+    return (this.db.prepare('SELECT name FROM tenants ORDER BY name').all() as Array<{ name: string }>).map((r) => r.name);
+  }
+
+  async restoreEntities(tenant: string, entities: Entity[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const e of entities) {
+        this.stmt.ensureTenant.run(tenant, e.createdAt ?? new Date().toISOString());
+        const scopes = e.scope && e.scope.length > 0 ? JSON.stringify(e.scope) : null;
+        const pk = Number(this.stmt.insertEntity.run(tenant, e.id, JSON.stringify(e.types), scopes, e.createdAt, e.modifiedAt ?? e.createdAt).lastInsertRowid);
+        for (const t of e.types) this.stmt.insertType.run(tenant, t, pk);
+        this.writeAttributeDiff(pk, [], e);
+      }
+    })();
+  }
+
   async ping(): Promise<boolean> {
     return (this.prepared('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
   }

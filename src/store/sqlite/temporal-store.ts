@@ -19,6 +19,7 @@ import type {
   AggregateRow,
   Bucketing,
   InstanceRead,
+  RestoredInstance,
   StoredInstance,
   TemporalEntity,
   TemporalSelection,
@@ -403,6 +404,43 @@ export class SqliteTemporalStore implements TemporalStore {
   }
 
   // ---- Retention ----
+
+  async tenants(): Promise<string[]> {
+    return (this.db.prepare('SELECT DISTINCT tenant FROM temporal_entities ORDER BY tenant').all() as Array<{ tenant: string }>).map((r) => r.tenant);
+  }
+
+  async exportInstances(entityPk: number, cursor: string | undefined, limit: number): Promise<{ instances: RestoredInstance[]; cursor?: string }> {
+    const rows = this.db
+      .prepare('SELECT pk, name, data, created_at, modified_at, deleted_at FROM temporal_instances WHERE entity_pk = ? AND pk > ? ORDER BY pk LIMIT ?')
+      .all(entityPk, cursor === undefined ? 0 : Number(cursor), limit) as Array<{ pk: number; name: string; data: string; created_at: number; modified_at: number; deleted_at: number | null }>;
+    const instances = rows.map((r) => {
+      const instance = JSON.parse(r.data) as AttrInstance;
+      instance.createdAt = iso(r.created_at);
+      instance.modifiedAt = iso(r.modified_at);
+      if (r.deleted_at !== null) instance.deletedAt = iso(r.deleted_at);
+      return { name: r.name, instanceId: INSTANCE_PREFIX + r.pk, instance };
+    });
+    return rows.length === limit ? { instances, cursor: String(rows[rows.length - 1].pk) } : { instances };
+  }
+
+  async restoreEntity(tenant: string, entity: Omit<TemporalEntity, 'pk'>, instances: RestoredInstance[]): Promise<void> {
+    const insert = this.db.prepare(`INSERT INTO temporal_instances (pk, entity_pk, name, dataset_id, kind, data, vnum, vstr, vtime, observed_at, created_at, modified_at, deleted_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.db.transaction(() => {
+      const { pk } = this.stmt.upsertEntity.get(tenant, entity.id, JSON.stringify(entity.types), entity.createdAt, entity.modifiedAt, entity.deletedAt ?? null) as { pk: number };
+      this.writeTypes(tenant, pk, entity.types);
+      for (const { name, instanceId, instance } of instances) {
+        const { createdAt, modifiedAt, deletedAt, ...data } = instance;
+        // The instance keeps its id when it is one of ours (urn:ngsi-ld:AttributeInstance:<n>).
+        const n = instanceId.startsWith(INSTANCE_PREFIX) ? Number(instanceId.slice(INSTANCE_PREFIX.length)) : NaN;
+        const cols = deletedAt === undefined ? attributeIndexColumns(instance) : { vnum: null, vstr: null, vtime: null };
+        const observed = instance.observedAt !== undefined ? dateTimeMillis(instance.observedAt) : null;
+        const created = Date.parse(createdAt ?? new Date(entity.createdAt).toISOString());
+        insert.run(Number.isSafeInteger(n) && n > 0 ? n : null, pk, name, instance.datasetId ?? '', instance.type, JSON.stringify(data), cols.vnum, cols.vstr, cols.vtime,
+          observed, created, modifiedAt ? Date.parse(modifiedAt) : created, deletedAt ? Date.parse(deletedAt) : null);
+      }
+    })();
+  }
 
   async entitiesForRetention(types: string[], others: boolean): Promise<number[]> {
     const inTypes = `SELECT entity_pk FROM temporal_entity_types WHERE type IN (${placeholders(types.length)})`;
