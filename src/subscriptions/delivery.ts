@@ -6,7 +6,9 @@
  * recorded in the delivery status and retried with capped exponential backoff; throttling holds
  * items until the window has passed. Sends of all subscriptions share a bounded number of slots
  * and each send is bounded by the timeout, so a hanging or failing endpoint never delays the
- * others.
+ * others. When several nodes share the store, a node delivers only the queues it has claimed
+ * (store.claim): a queue that received items here but is claimed by another node is handed to
+ * `options.claimedElsewhere` (to wake that node).
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { CompiledSubscription } from './compile.js';
@@ -29,6 +31,8 @@ export interface DeliveryOptions {
   /** First retry delay after a failure (ms), doubled on each further failure up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** Items wait in a queue that another node has claimed. */
+  claimedElsewhere?: (tenant: string, id: string) => void;
 }
 
 interface WorkerState {
@@ -39,6 +43,8 @@ interface WorkerState {
   timer?: NodeJS.Timeout;
   failures: number;
   lastSentAt: number;
+  /** This node held the queue's claim when the worker last asked. */
+  claimed: boolean;
 }
 
 export class DeliveryWorkers {
@@ -89,6 +95,11 @@ export class DeliveryWorkers {
     this.kick(key);
   }
 
+  /** This node delivers the queue (it holds its claim): its delivery status in memory is the newest. */
+  delivering(key: string): boolean {
+    return this.states.get(key)?.claimed === true;
+  }
+
   forget(key: string): void {
     const st = this.states.get(key);
     if (st?.timer) clearTimeout(st.timer);
@@ -98,7 +109,7 @@ export class DeliveryWorkers {
   private state(key: string): WorkerState {
     let st = this.states.get(key);
     if (!st) {
-      st = { again: false, failures: 0, lastSentAt: 0 };
+      st = { again: false, failures: 0, lastSentAt: 0, claimed: false };
       this.states.set(key, st);
     }
     return st;
@@ -123,6 +134,7 @@ export class DeliveryWorkers {
         return;
       }
       if (status === 'paused') return;
+      if (!(await this.claim(cs, st))) return;
       const wait = s.throttling === undefined ? 0 : st.lastSentAt + s.throttling * 1000 - Date.now();
       if (wait > 0) {
         this.wakeLater(key, st, wait);
@@ -154,6 +166,27 @@ export class DeliveryWorkers {
         return;
       }
     }
+  }
+
+  /**
+   * Whether this node holds the queue's claim (asking the store, which answers at once for a claim
+   * held). On taking a claim over, the delivery status is read again: another node may have
+   * delivered before.
+   */
+  private async claim(cs: CompiledSubscription, st: WorkerState): Promise<boolean> {
+    const { tenant } = cs.stored;
+    const { id } = cs.stored.subscription;
+    if (!(await this.store.claim(tenant, id))) {
+      st.claimed = false;
+      this.options.claimedElsewhere?.(tenant, id);
+      return false;
+    }
+    if (!st.claimed) {
+      st.claimed = true;
+      const saved = await this.store.get(tenant, id);
+      if (saved) Object.assign(cs.stored.delivery, saved.delivery);
+    }
+    return true;
   }
 
   /** One send in a shared slot; the error, or undefined when acknowledged. */

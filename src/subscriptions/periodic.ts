@@ -3,7 +3,8 @@
  * subscription now (entities, q, scopeQ, geoQ, queried through the broker's store) are rendered
  * and queued like any other notification data, so they are delivered by the same workers.
  * A subscription with a subscriber principal queries with its read filter and notifies each
- * entity as the principal may see it.
+ * entity as the principal may see it. Every node keeps the timers; the node that holds the
+ * subscription's claim (the one delivering it) is the one that notifies.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { BrokerStore } from '../broker/store.js';
@@ -50,6 +51,7 @@ export class PeriodicNotifier {
     if (status === 'expired') return this.unschedule(cs.key);
     if (status === 'paused') return;
     const { tenant, principal } = cs.stored;
+    if (!(await this.store.claim(tenant, cs.stored.subscription.id))) return;
     const view = principal && this.access ? this.access.view(principal, tenant) : undefined;
     const data: unknown[] = [];
     for (let offset = 0; offset < MAX_ENTITIES; offset += PAGE) {

@@ -1,12 +1,15 @@
 /**
  * The compiled subscriptions Urbis holds in memory, by queue key and by tenant, so that the outbox
- * recorder (inside every write) and the dispatcher find a tenant's subscriptions without a query.
+ * recorder (inside every write) and the dispatcher find a tenant's subscriptions without a query,
+ * and the store generation they reflect (other nodes may have moved it on: see store.ts).
  */
 import { queueKey, type CompiledSubscription } from './compile.js';
 
 export class SubscriptionRegistry {
   private readonly byKey = new Map<string, CompiledSubscription>();
   private readonly byTenant = new Map<string, CompiledSubscription[]>();
+  /** Every subscription change up to this generation of the store is in memory. */
+  generation = 0;
 
   get(key: string): CompiledSubscription | undefined {
     return this.byKey.get(key);

@@ -32,6 +32,7 @@ export async function setupSubscriptions(
   const service = new SubscriptionService({
     store: deps.subscriptionStore,
     broker: deps.store,
+    bus: deps.bus,
     compileContext: (value, tenant) => deps.resolver.compile(value, tenant),
     coreUrl: deps.coreUrl,
     notifyTimeoutMs: deps.notifyTimeoutMs,

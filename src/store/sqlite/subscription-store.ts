@@ -1,11 +1,12 @@
 /**
  * SQLite implementation of the subscriptions' Store, on the broker's database (component
  * 'subscriptions' of the migrations): subscriptions, the outbox written inside entity writes, and
- * the per-subscription delivery queues.
+ * the per-subscription delivery queues. One node uses the file, so its generation never moves and
+ * every claim is granted.
  */
 import type { Statement } from 'better-sqlite3';
 import type { DeliveryStatus, StoredSubscription, Subscription } from '../../subscriptions/model.js';
-import type { OutboxRow, QueueItem, QueuedRow, RecordedChange, SubscriptionStore } from '../../subscriptions/store.js';
+import type { OutboxRow, QueueItem, QueuedRow, RecordedChange, SubscriptionChanges, SubscriptionStore } from '../../subscriptions/store.js';
 import type { Principal } from '../../identity/principal.js';
 import { migrate, type Db } from './database.js';
 
@@ -63,6 +64,7 @@ const principalJson = (s: StoredSubscription) => (s.principal === undefined ? nu
 const contextJson = (c: unknown) => (c === undefined ? null : JSON.stringify(c));
 
 export class SqliteSubscriptionStore implements SubscriptionStore {
+  readonly shared = false;
   private readonly stmt: Record<string, Statement>;
 
   constructor(private readonly db: Db) {
@@ -107,6 +109,11 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
     return (this.stmt.all.all() as Row[]).map(toStored);
   }
 
+  async changesSince(generation: number | undefined): Promise<SubscriptionChanges> {
+    const complete = generation === undefined;
+    return { generation: 0, changed: complete ? await this.all() : [], removed: [], complete };
+  }
+
   async replace(s: StoredSubscription): Promise<void> {
     this.stmt.replace.run(JSON.stringify(s.subscription), contextJson(s.context), principalJson(s), s.tenant, s.subscription.id);
   }
@@ -122,19 +129,23 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
     this.stmt.record.run(tenant, JSON.stringify(change));
   }
 
-  async readOutbox(limit: number): Promise<OutboxRow[]> {
-    return (this.stmt.readOutbox.all(limit) as Array<{ seq: number; tenant: string; change: string }>).map((r) => ({
+  /** The node's subscriptions are always current: nothing to record beyond what recordChange records. */
+  recordIfBehind(): void {}
+
+  /** One node: nobody else dispatches. The rows read are removed with the items' insertion. */
+  async dispatch(limit: number, route: (rows: OutboxRow[], generation: number) => Promise<QueueItem[]>): Promise<number> {
+    const rows = (this.stmt.readOutbox.all(limit) as Array<{ seq: number; tenant: string; change: string }>).map((r) => ({
       seq: r.seq,
       tenant: r.tenant,
       change: JSON.parse(r.change) as RecordedChange,
     }));
-  }
-
-  async moveToQueues(upToSeq: number, items: QueueItem[]): Promise<void> {
+    if (rows.length === 0) return 0;
+    const items = await route(rows, 0);
     this.bookkeeping(() => {
       this.insertItems(items);
-      this.stmt.trimOutbox.run(upToSeq);
+      this.stmt.trimOutbox.run(rows[rows.length - 1].seq);
     });
+    return rows.length;
   }
 
   /**
@@ -183,4 +194,12 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
   async queued(): Promise<Array<{ tenant: string; id: string }>> {
     return this.stmt.queued.all() as Array<{ tenant: string; id: string }>;
   }
+
+  async claim(): Promise<boolean> {
+    return true;
+  }
+
+  async release(): Promise<void> {}
+
+  async releaseClaims(): Promise<void> {}
 }
