@@ -55,7 +55,9 @@ export class AuditLog {
     return verifyChain((after) => this.store.page(after, VERIFY_PAGE), await this.store.head());
   }
 
+  /** Appends what is queued and waits until the store has written it (a failure is reported, not thrown). */
   async close(): Promise<void> {
     this.flush();
+    await this.store.head().catch((err: unknown) => this.onError(err));
   }
 }

@@ -1,6 +1,6 @@
 /**
- * What the audit log needs from persistence. The SQLite implementation is
- * src/store/sqlite/audit-store.ts.
+ * What the audit log needs from persistence. The implementations are
+ * src/store/sqlite/audit-store.ts and src/store/postgres/audit-store.ts.
  */
 import type { AuditEntry, AuditRecord } from './chain.js';
 
@@ -25,6 +25,10 @@ export interface AuditStore {
    * is one (they commit or roll back with it), otherwise in a transaction of their own.
    */
   append(entries: Array<AuditEntry & { at: string }>): void;
+  /**
+   * query, page and head see every entry appended (and committed) before they were called: a
+   * store that writes appends in the background waits for them first.
+   */
   query(filter: AuditFilter): Promise<{ records: AuditRecord[]; total: number }>;
   /** Up to `limit` records after `afterSeq`, in order (for verification). */
   page(afterSeq: number, limit: number): Promise<AuditRecord[]>;

@@ -29,9 +29,20 @@ export interface ClusterBus {
   readonly nodeId: string;
   /** Sends `message` (JSON) to every other node; never throws (a failure is logged by the bus). */
   publish(channel: Channel, message: unknown): void;
-  /** Calls `handler` with each message another node publishes on `channel`; returns the unsubscribe. */
+  /**
+   * Calls `handler` with each message another node publishes on `channel`; returns the unsubscribe.
+   * After the bus lost its connection and got it back, messages may have been missed: every
+   * handler then receives RESYNC and must reload whatever it keeps in memory.
+   */
   subscribe(channel: Channel, handler: (message: unknown) => void): () => void;
   close(): Promise<void>;
+}
+
+/** The message every handler receives after a reconnection (see ClusterBus.subscribe). */
+export const RESYNC = { resync: true } as const;
+
+export function isResync(message: unknown): boolean {
+  return typeof message === 'object' && message !== null && (message as { resync?: unknown }).resync === true;
 }
 
 /** The bus of a single node: there is nobody to tell. */

@@ -9,6 +9,8 @@ import type { EntityAccess, EntityMutator, ReadFilter } from '../broker/store.js
 import { accountUri, isStaff, roleTokens, type Principal } from './principal.js';
 import { DEFAULT_POLICY, type Level, type Policy } from './policy.js';
 import type { IdentityStore } from './store.js';
+import { CHANNELS, type ClusterBus } from '../cluster/bus.js';
+import { follow, type Following } from '../cluster/follow.js';
 
 /** The rules of one policy for one principal. */
 class Rules {
@@ -118,12 +120,26 @@ class Rules {
 
 export class AccessControl {
   private readonly policies = new Map<string, Policy>();
+  /** Counts this node's own policy changes, so that a reload never undoes one it did not see. */
+  private changes = 0;
 
   constructor(private readonly store: IdentityStore) {}
 
-  /** Loads every tenant's policy (call once before serving). */
+  /** Loads every tenant's policy (call once before serving; again when another node changed one). */
   async load(): Promise<void> {
-    for (const [tenant, policy] of await this.store.listPolicies()) this.policies.set(tenant, policy);
+    for (;;) {
+      const seen = this.changes;
+      const list = await this.store.listPolicies();
+      if (seen !== this.changes) continue;
+      this.policies.clear();
+      for (const [tenant, policy] of list) this.policies.set(tenant, policy);
+      return;
+    }
+  }
+
+  /** Reloads the policies whenever another node changes one. */
+  follow(bus: ClusterBus, onError: (err: unknown) => void): Following {
+    return follow(bus, CHANNELS.policies, () => this.load(), onError);
   }
 
   policy(tenant: string): Policy {
@@ -134,6 +150,7 @@ export class AccessControl {
   async setPolicy(tenant: string, policy: Policy, record: () => void): Promise<void> {
     await this.store.savePolicy(tenant, policy, record);
     this.policies.set(tenant, policy);
+    this.changes++;
   }
 
   /** The broker access of `principal` on `tenant`; `onRestrictedRead` hears of each restricted entity it reads. */

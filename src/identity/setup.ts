@@ -66,6 +66,8 @@ export async function setupIdentity(app: FastifyInstance, deps: IdentityDeps): P
   const accounts = new IdentityService(identityStore);
   const access = new AccessControl(identityStore);
   await access.load();
+  // Policies changed on another node sharing the database.
+  const policies = access.follow(stores.bus, (err) => app.log.error({ err }, 'the access policies could not be reloaded'));
   const oidc = config.oidcIssuer
     ? new OidcVerifier({ issuer: config.oidcIssuer, clientId: config.oidcClientId, clientSecret: config.oidcClientSecret, roleClaim: config.oidcRoleClaim, roleMap: config.oidcRoleMap })
     : undefined;
@@ -208,6 +210,10 @@ export async function setupIdentity(app: FastifyInstance, deps: IdentityDeps): P
     visibleEntity: (principal, tenant, entity) => access.visibleEntity(principal, tenant, entity),
     currentPrincipal: () => currentRequest()?.principal,
     currentAccess: () => currentRequest()?.access,
-    close: () => audit.close(),
+    async close() {
+      policies.stop();
+      await policies.idle();
+      await audit.close();
+    },
   };
 }

@@ -21,6 +21,8 @@ import { MalformedPayload, parseJsonPayload, parseUltraLight, type MeasureGroup 
 import { entityIdOf, readDevice, readMappings, readServiceGroup, readStatics } from './provisioning.js';
 import { IngestStats } from './stats.js';
 import type { IngestStore } from './store.js';
+import { CHANNELS, type ClusterBus } from '../cluster/bus.js';
+import { follow, type Following } from '../cluster/follow.js';
 import { convertValue, kindOf, numericValue, WrongValueType } from './values.js';
 
 export interface IngestMessage {
@@ -86,6 +88,8 @@ export class Gateway {
   private readonly services = new Map<string, ServiceGroup>();
   private readonly devices = new Map<string, Device>();
   private readonly plans = new Map<string, Promise<DevicePlan>>();
+  /** Counts this node's own provisioning changes, so that a reload never undoes one it did not see. */
+  private changes = 0;
   private readonly batcher: WriteBatcher;
   private readonly store: IngestStore;
   private readonly resolver: ContextResolver;
@@ -98,10 +102,24 @@ export class Gateway {
     this.batcher = new WriteBatcher(opts.broker, opts.batchWindowMs ?? 5);
   }
 
-  /** Loads the provisioned groups and devices. */
+  /** Loads the provisioned groups and devices (at start; again when another node changed them). */
   async load(): Promise<void> {
-    for (const g of await this.store.listServices()) this.services.set(g.apikey, g);
-    for (const d of await this.store.listDevices()) this.devices.set(deviceKey(d.tenant, d.device_id), d);
+    for (;;) {
+      const seen = this.changes;
+      const [services, devices] = await Promise.all([this.store.listServices(), this.store.listDevices()]);
+      if (seen !== this.changes) continue;
+      this.services.clear();
+      for (const g of services) this.services.set(g.apikey, g);
+      this.devices.clear();
+      for (const d of devices) this.devices.set(deviceKey(d.tenant, d.device_id), d);
+      this.plans.clear();
+      return;
+    }
+  }
+
+  /** Reloads the groups and devices whenever another node provisions. */
+  follow(bus: ClusterBus, onError: (err: unknown) => void): Following {
+    return follow(bus, CHANNELS.devices, () => this.load(), onError);
   }
 
   statsSnapshot() {
@@ -125,6 +143,7 @@ export class Gateway {
     }
     await this.store.insertServices(groups);
     for (const g of groups) this.services.set(g.apikey, g);
+    this.changes++;
     this.plans.clear();
     return groups;
   }
@@ -150,6 +169,7 @@ export class Gateway {
     await this.contextFor(next.jsonLdContext, tenant);
     await this.store.updateService(next);
     this.services.set(apikey, next);
+    this.changes++;
     this.plans.clear();
   }
 
@@ -157,6 +177,7 @@ export class Gateway {
     this.getService(tenant, apikey, resource);
     await this.store.deleteService(apikey);
     this.services.delete(apikey);
+    this.changes++;
     this.plans.clear();
   }
 
@@ -176,6 +197,7 @@ export class Gateway {
     const plans = await Promise.all(devices.map((d) => this.buildPlan(d, this.groupOf(d))));
     await this.store.insertDevices(devices);
     for (const d of devices) this.devices.set(deviceKey(tenant, d.device_id), d);
+    this.changes++;
     await this.writeStatics(tenant, plans);
     return devices;
   }
@@ -198,6 +220,7 @@ export class Gateway {
     const plan = await this.buildPlan(next, this.groupOf(next));
     await this.store.updateDevice(next);
     this.devices.set(deviceKey(tenant, deviceId), next);
+    this.changes++;
     this.plans.clear();
     await this.writeStatics(tenant, [plan]);
   }
@@ -206,6 +229,7 @@ export class Gateway {
     this.getDevice(tenant, deviceId);
     await this.store.deleteDevice(tenant, deviceId);
     this.devices.delete(deviceKey(tenant, deviceId));
+    this.changes++;
     this.plans.clear();
   }
 
@@ -330,8 +354,18 @@ export class Gateway {
   private async autoprovision(group: ServiceGroup, deviceId: string): Promise<Device> {
     const d = this.completeDevice(readDevice({ device_id: deviceId, apikey: group.apikey }, 'device', group.tenant, group.service_path), 'device');
     const plan = await this.buildPlan(d, group);
-    await this.store.insertDevices([d]);
+    try {
+      await this.store.insertDevices([d]);
+    } catch (err) {
+      // Provisioned meanwhile (by another message of the device, or another node): that one it is.
+      if (!(err instanceof NgsiError && err.errorType === 'AlreadyExists')) throw err;
+      await this.load();
+      const existing = this.devices.get(deviceKey(d.tenant, d.device_id));
+      if (!existing) throw err;
+      return existing;
+    }
     this.devices.set(deviceKey(d.tenant, d.device_id), d);
+    this.changes++;
     await this.writeStatics(d.tenant, [plan]);
     return d;
   }

@@ -111,7 +111,7 @@ export async function buildUrbis(config: Config): Promise<Urbis> {
   const subscriptions = await setupSubscriptions(app, { store, subscriptionStore: stores.subscriptions, bus: stores.bus, resolver, coreUrl: DEFAULT_CORE_CONTEXT_URL, notifyTimeoutMs: config.notifyTimeout, prefix: API_PREFIX, access: subscriberAccess });
   closers.push(subscriptions.close);
   closers.push(await setupTemporal({ app, store, temporalStore: stores.temporal, resolver, config, coreUrl: DEFAULT_CORE_CONTEXT_URL, prefix: API_PREFIX, readFilter: () => identity.currentAccess()?.readFilter }));
-  const ingest = await setupIngest(app, config, store, stores.ingest, resolver);
+  const ingest = await setupIngest(app, config, store, stores.ingest, resolver, stores.bus);
   closers.push(ingest.close);
   const city = await setupCity(app, config, ingest, { store, resolver });
   closers.push(city.close);

@@ -1,14 +1,15 @@
 /**
  * The audit trail through the real server and the real `urbis audit verify`: what is recorded
  * (writes with actor, purpose and client; denials; sign-ins; restricted reads; policy changes),
- * the auditor's filters, and that editing or deleting a record in the SQLite file is detected and
- * named.
+ * the auditor's filters, and that editing or deleting a record in the database (the SQLite file, or
+ * PostgreSQL in the PostgreSQL run) is detected and named.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { startServer, type TestServer } from '../helpers/server.js';
+import pg from 'pg';
+import { onPostgres, startServer, testStore, type TestServer } from '../helpers/server.js';
 import { bearer, securedServer, urbis } from '../identity/helpers.js';
 
 let server: TestServer;
@@ -16,6 +17,26 @@ let dataDir: string;
 let admin: Record<string, string>;
 let auditor: Record<string, string>;
 let adminSubject: string;
+
+/** Runs SQL on the server's database behind its back, as someone tampering with the log would. */
+async function openDatabase(dir: string): Promise<{ run(sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>; close(): Promise<void> }> {
+  if (onPostgres) {
+    const client = new pg.Client({ connectionString: await testStore(dir) });
+    await client.connect();
+    return {
+      run: async (sql, params = []) => {
+        let i = 0;
+        return (await client.query(sql.replace(/\?/g, () => `$${++i}`), params)).rows;
+      },
+      close: () => client.end(),
+    };
+  }
+  const db = new Database(path.join(dir, 'urbis.db'));
+  return {
+    run: async (sql, params = []) => (/^\s*select/i.test(sql) ? (db.prepare(sql).all(...params) as Array<Record<string, unknown>>) : (db.prepare(sql).run(...params), [])),
+    close: async () => void db.close(),
+  };
+}
 
 const records = async (query: string) => {
   const r = await server.request('GET', `/audit/records?${query}`, { headers: auditor });
@@ -118,27 +139,27 @@ describe('tamper evidence', () => {
     expect(total).toBeGreaterThan(8);
     await server.close();
 
-    const ok = urbis(['audit', 'verify'], dataDir);
+    const ok = await urbis(['audit', 'verify'], dataDir);
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(new RegExp(`intact: ${total} records`));
 
-    const db = new Database(path.join(dataDir, 'urbis.db'));
-    const original = (db.prepare('SELECT actor FROM audit_records WHERE seq = 4').get() as { actor: string }).actor;
-    db.prepare("UPDATE audit_records SET actor = 'mallory' WHERE seq = 4").run();
-    const edited = urbis(['audit', 'verify'], dataDir);
+    const db = await openDatabase(dataDir);
+    const original = (await db.run('SELECT actor FROM audit_records WHERE seq = 4'))[0].actor;
+    await db.run("UPDATE audit_records SET actor = 'mallory' WHERE seq = 4");
+    const edited = await urbis(['audit', 'verify'], dataDir);
     expect(edited.status).toBe(1);
     expect(edited.stdout).toMatch(/BROKEN at record 4: record 4 was altered/);
 
-    db.prepare('UPDATE audit_records SET actor = ? WHERE seq = 4').run(original);
-    expect(urbis(['audit', 'verify'], dataDir).status).toBe(0);
+    await db.run('UPDATE audit_records SET actor = ? WHERE seq = 4', [original]);
+    expect((await urbis(['audit', 'verify'], dataDir)).status).toBe(0);
     // Cutting records off the end is detected: the log remembers its head.
-    db.prepare('DELETE FROM audit_records WHERE seq >= ?').run(total - 1);
-    const cut = urbis(['audit', 'verify'], dataDir);
+    await db.run('DELETE FROM audit_records WHERE seq >= ?', [total - 1]);
+    const cut = await urbis(['audit', 'verify'], dataDir);
     expect(cut.status).toBe(1);
     expect(cut.stdout).toContain(`BROKEN at record ${total - 1}: records ${total - 1} to ${total} are missing from the end of the log`);
-    db.prepare('DELETE FROM audit_records WHERE seq = 6').run();
-    db.close();
-    const deleted = urbis(['audit', 'verify'], dataDir);
+    await db.run('DELETE FROM audit_records WHERE seq = 6');
+    await db.close();
+    const deleted = await urbis(['audit', 'verify'], dataDir);
     expect(deleted.status).toBe(1);
     expect(deleted.stdout).toMatch(/BROKEN at record 6: record 6 is missing: the chain jumps from record 5 to record 7/);
 

@@ -25,39 +25,39 @@ describe('urbis key', () => {
     const me = await server.request('GET', '/auth/me', { headers: bearer(adminKey) });
     expect(me.status).toBe(200);
     expect(me.json).toMatchObject({ roles: ['admin'], method: 'api-key', scopes: ['read', 'write'] });
-    const created = urbis(['key', 'create', '--role', 'device', '--name', 'sensor gateway', '--scopes', 'write'], dataDir);
+    const created = await urbis(['key', 'create', '--role', 'device', '--name', 'sensor gateway', '--scopes', 'write'], dataDir);
     expect(created.status).toBe(0);
     const key = created.stdout.trim();
     expect(key).toMatch(/^urbis_[0-9a-f]{16}_[A-Za-z0-9_-]+$/);
-    const list = urbis(['key', 'list'], dataDir);
+    const list = await urbis(['key', 'list'], dataDir);
     const id = key.split('_')[1];
     expect(list.stdout).toMatch(new RegExp(`${id}\\t\\(default\\)\\tsensor gateway\\tdevice\\twrite\\tactive`));
     expect(list.stdout).not.toContain(key.split('_').slice(2).join('_'));
     const write = await server.request('POST', '/ngsi-ld/v1/entities', { headers: bearer(key), body: { id: 'urn:ngsi-ld:Building:cli', type: 'Building' } });
     expect(write.status).toBe(201);
-    const revoked = urbis(['key', 'revoke', id], dataDir);
+    const revoked = await urbis(['key', 'revoke', id], dataDir);
     expect(revoked.status).toBe(0);
     expect((await server.request('POST', '/ngsi-ld/v1/entities', { headers: bearer(key), body: { id: 'urn:ngsi-ld:Building:cli2', type: 'Building' } })).status).toBe(401);
-    expect(urbis(['key', 'revoke', 'ffffffffffffffff'], dataDir).status).toBe(1);
-    expect(urbis(['key', 'create', '--role', 'mayor'], dataDir).status).toBe(2);
+    expect((await urbis(['key', 'revoke', 'ffffffffffffffff'], dataDir)).status).toBe(1);
+    expect((await urbis(['key', 'create', '--role', 'mayor'], dataDir)).status).toBe(2);
   });
 });
 
 describe('urbis user', () => {
   it('add prints a one-time password; list shows the account; disable stops its sign-in', async () => {
-    const added = urbis(['user', 'add', 'sam', '--role', 'data-steward', '--department', 'transport'], dataDir);
+    const added = await urbis(['user', 'add', 'sam', '--role', 'data-steward', '--department', 'transport'], dataDir);
     expect(added.status).toBe(0);
     const password = added.stdout.trim().split('\n').pop()!;
     const login = await server.request('POST', '/auth/login', { body: { username: 'sam', password } });
     expect(login.status).toBe(200);
     expect(login.json).toMatchObject({ roles: ['data-steward'], department: 'transport', mustChangePassword: true });
-    expect(urbis(['user', 'list'], dataDir).stdout).toMatch(/\(default\)\tsam\tdata-steward\ttransport\tmust change password/);
-    expect(urbis(['user', 'disable', 'sam'], dataDir).status).toBe(0);
+    expect((await urbis(['user', 'list'], dataDir)).stdout).toMatch(/\(default\)\tsam\tdata-steward\ttransport\tmust change password/);
+    expect((await urbis(['user', 'disable', 'sam'], dataDir)).status).toBe(0);
     expect((await server.request('POST', '/auth/login', { body: { username: 'sam', password } })).status).toBe(401);
-    expect(urbis(['user', 'list'], dataDir).stdout).toMatch(/sam\tdata-steward\ttransport\tdisabled/);
-    expect(urbis(['user', 'disable', 'nobody'], dataDir).status).toBe(1);
+    expect((await urbis(['user', 'list'], dataDir)).stdout).toMatch(/sam\tdata-steward\ttransport\tdisabled/);
+    expect((await urbis(['user', 'disable', 'nobody'], dataDir)).status).toBe(1);
     // What the commands did is in the audit log, from "cli".
-    const auditorKey = urbis(['key', 'create', '--role', 'auditor'], dataDir).stdout.trim();
+    const auditorKey = (await urbis(['key', 'create', '--role', 'auditor'], dataDir)).stdout.trim();
     const ops = await server.request('GET', '/audit/records?resource=account:sam', { headers: bearer(auditorKey) });
     expect(ops.json.records.map((r: { operation: string; client: string }) => `${r.operation} ${r.client}`)).toEqual(
       expect.arrayContaining(['account.create cli', 'account.disable cli', 'login 127.0.0.1']),
@@ -67,7 +67,7 @@ describe('urbis user', () => {
 
 describe('accounts of another tenant', () => {
   it('sign in to their tenant and act only on it', async () => {
-    expect(urbis(['user', 'add', 'tom', '--role', 'operator', '--tenant', 'north', '--password', 'tom-has-a-long-password'], dataDir).status).toBe(0);
+    expect((await urbis(['user', 'add', 'tom', '--role', 'operator', '--tenant', 'north', '--password', 'tom-has-a-long-password'], dataDir)).status).toBe(0);
     const north = { 'NGSILD-Tenant': 'north' };
     const login = await server.request('POST', '/auth/login', { headers: north, body: { username: 'tom', password: 'tom-has-a-long-password' } });
     expect(login.status).toBe(200);

@@ -1,14 +1,15 @@
 /**
  * `visibleEntity(principal, tenant, entity)`, the function other features (temporal history,
- * notifications) call to filter what a principal may see of an entity, on a real SQLite store
- * holding the tenant policies.
+ * notifications) call to filter what a principal may see of an entity, on a real store holding the
+ * tenant policies (SQLite, or PostgreSQL in the PostgreSQL run).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openDatabase, type Db } from '../../src/store/sqlite/database.js';
-import { SqliteIdentityStore } from '../../src/store/sqlite/identity-store.js';
+import { openStores } from '../../src/store/open.js';
+import type { Stores } from '../../src/store/stores.js';
+import { testStore } from '../helpers/server.js';
 import { AccessControl } from '../../src/identity/access.js';
 import { parsePolicy } from '../../src/identity/policy.js';
 import type { Principal } from '../../src/identity/principal.js';
@@ -16,7 +17,8 @@ import type { Entity } from '../../src/broker/model.js';
 
 const D = 'https://uri.etsi.org/ngsi-ld/default-context/';
 let dir: string;
-let db: Db;
+let where: { dataDir: string; store: string };
+let stores: Stores;
 let access: AccessControl;
 
 const who = (roles: Principal['roles'], subject = 'x'): Principal => ({ tenant: 'city', subject, roles, method: 'api-key' });
@@ -28,16 +30,16 @@ const entity = (type: string, attrs: Record<string, unknown>): Entity => ({
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'urbis-visible-'));
-  db = openDatabase(path.join(dir, 'urbis.db'));
-  const store = new SqliteIdentityStore(db);
-  access = new AccessControl(store);
+  where = { dataDir: dir, store: await testStore(dir) };
+  stores = await openStores(where);
+  access = new AccessControl(stores.identity);
   await access.load();
   const policy = parsePolicy({ types: { Parking: { read: 'public' }, Patient: { read: ['admin'] } }, attributes: { plate: ['operator'] } }, (t) => D + t);
   await access.setPolicy('city', policy, () => {});
 });
 
-afterAll(() => {
-  db.close();
+afterAll(async () => {
+  await stores.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -62,7 +64,9 @@ describe('visibleEntity', () => {
   });
 
   it('keeps policies across restarts (they are in the store)', async () => {
-    const again = new AccessControl(new SqliteIdentityStore(db));
+    await stores.close();
+    stores = await openStores(where);
+    const again = new AccessControl(stores.identity);
     await again.load();
     expect(again.visibleEntity(who(['operator']), 'city', entity('Patient', {}))).toBeUndefined();
     expect(again.visibleEntity(who([]), 'city', entity('Parking', {}))).toBeDefined();

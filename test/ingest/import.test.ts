@@ -1,19 +1,24 @@
 /**
  * `urbis import FILE` as a real process (bin/urbis.js): CSV with a mapping file and GeoJSON, rows
  * rejected with their row numbers and reasons, exit codes 0 / 1 / 2, and the imported entities
- * readable through the API afterwards.
+ * readable through the API afterwards (in the PostgreSQL run, the command and the server work on the
+ * data directory's database).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/process.js';
-import { linkHeader, startServer } from '../helpers/server.js';
+import { linkHeader, startServer, testStore } from '../helpers/server.js';
 
 const PARKING = 'https://raw.githubusercontent.com/smart-data-models/dataModel.Parking/master/context.jsonld';
 const dir = mkdtempSync(path.join(tmpdir(), 'urbis-import-'));
 const dataDir = path.join(dir, 'data');
+let store = '';
+beforeAll(async () => {
+  store = await testStore(dataDir);
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const file = (name: string, text: string) => {
@@ -21,7 +26,7 @@ const file = (name: string, text: string) => {
   writeFileSync(p, text);
   return p;
 };
-const urbis = (...args: string[]) => spawnSync('node', [BIN, 'import', ...args, '--data-dir', dataDir], { encoding: 'utf8', timeout: 60_000 });
+const urbis = (...args: string[]) => spawnSync('node', [BIN, 'import', ...args, '--data-dir', dataDir], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, URBIS_STORE: store } });
 
 describe('urbis import', () => {
   it('imports CSV rows through a mapping and reports rejected rows with reasons (exit 1)', async () => {

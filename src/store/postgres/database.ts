@@ -48,8 +48,11 @@ export class PgDatabase {
       const result = await fn(tx);
       await tx.settle();
       await client.query('COMMIT');
+      tx.committed();
       return result;
     } catch (err) {
+      // Deferred statements still queued must run before ROLLBACK, not after it outside the transaction.
+      await tx.settle().catch(() => {});
       await client.query('ROLLBACK').catch(() => {});
       throw err;
     } finally {
@@ -71,6 +74,7 @@ export class PgDatabase {
 export class PgTx {
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown;
+  private readonly onCommit: Array<() => void> = [];
 
   constructor(readonly client: pg.PoolClient) {}
 
@@ -103,6 +107,22 @@ export class PgTx {
   async settle(): Promise<void> {
     await this.chain;
     if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Calls `fn` once the transaction has committed (never when it rolls back), e.g. to wake a worker. */
+  afterCommit(fn: () => void): void {
+    this.onCommit.push(fn);
+  }
+
+  /** Runs the afterCommit callbacks (PgDatabase.transaction calls it after COMMIT); they cannot undo the commit. */
+  committed(): void {
+    for (const fn of this.onCommit) {
+      try {
+        fn();
+      } catch {
+        // The commit stands whatever a callback does.
+      }
+    }
   }
 }
 

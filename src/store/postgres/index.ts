@@ -30,9 +30,10 @@ export function redactUrl(url: string): string {
 
 export async function openPostgresStores(url: string, mode: SchemaMode = 'start', opts: { poolSize?: number } = {}): Promise<Stores> {
   const db = new PgDatabase(url, { max: opts.poolSize ?? 10 });
+  let bus: PgBus | undefined;
   try {
     const schema = await migratePostgres(db, POSTGRES_SCHEMA, mode);
-    const bus = new PgBus(db);
+    bus = new PgBus(db);
     await bus.start();
     const broker = new PgBrokerStore(db, bus);
     const temporal = new PgTemporalStore(db, bus);
@@ -53,11 +54,12 @@ export async function openPostgresStores(url: string, mode: SchemaMode = 'start'
       bus,
       schema,
       async close() {
-        await bus.close();
+        await bus!.close();
         await db.close();
       },
     };
   } catch (err) {
+    await bus?.close().catch(() => {});
     await db.close().catch(() => {});
     throw err;
   }

@@ -99,7 +99,9 @@ export class SqliteAuditStore implements AuditStore {
       }
       this.stmt.setHead.run(seq, prevHash);
     };
-    if (this.db.inTransaction) this.db.transaction(write)();
+    // Inside an entity write's transaction the records commit or roll back with it (a savepoint
+    // would only add a copy of every page they touch).
+    if (this.db.inTransaction) write();
     else this.db.transaction(write).immediate();
   }
 
