@@ -50,7 +50,12 @@ async function ensureSubscription(subscriptions: SubscriptionService): Promise<v
     entities: WEB_TYPES.map((type) => ({ type })),
     notification: { format: 'keyValues', attributes: ['location'], endpoint: { uri: INTERNAL_SCHEME + LIVE_RECEIVER, accept: 'application/json' } },
   };
-  await subscriptions.create('', body, [...new Set(TYPE_CONTEXT.values())]);
+  try {
+    await subscriptions.create('', body, [...new Set(TYPE_CONTEXT.values())]);
+  } catch (err) {
+    // Another node starting at the same time on the same database created it first.
+    if (!(err instanceof NgsiError) || err.status !== 409) throw err;
+  }
 }
 
 export async function liveRoutes(app: FastifyInstance, deps: LiveDeps): Promise<void> {
