@@ -3,7 +3,9 @@
  * type, `*` for every other type; empty keeps everything) and the background job that applies it.
  * The job deletes expired instances (observedAt, or createdAt without it, older than the limit) in
  * small chunks, each its own short transaction, yielding to the event loop between chunks so that
- * writes and reads are never held up. It runs at start and then periodically.
+ * writes and reads are never held up. It runs at start and then periodically. When `*` is given
+ * (so every entity's history has a limit), a store that can remove whole old months at once (the
+ * PostgreSQL store drops partitions) first does so for what is older than the longest limit.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ConfigError } from '../config.js';
@@ -63,6 +65,11 @@ export function startRetention(store: TemporalStore, policy: RetentionPolicy, op
 
   const applyOnce = async (): Promise<number> => {
     let deleted = 0;
+    // With `*`, no entity keeps more than the longest limit: what is older goes in bulk where the store can.
+    if (policy.others !== undefined && store.dropExpired) {
+      const longest = Math.max(policy.others, ...policy.rules.map((r) => r.days));
+      deleted += await store.dropExpired(Date.now() - longest * DAY_MS);
+    }
     const done = new Set<number>();
     const sweep = async (pks: number[], days: number) => {
       const before = Date.now() - days * DAY_MS;
