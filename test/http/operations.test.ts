@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
-import { API, startServer } from '../helpers/server.js';
+import pg from 'pg';
+import { API, onPostgres, startServer, testStore } from '../helpers/server.js';
 import { BIN, startUrbisProcess, type UrbisProcess } from '../helpers/process.js';
 
 
@@ -75,9 +76,10 @@ describe('the urbis command', () => {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('serves, keeps data in <data-dir>/urbis.db, and stops cleanly on SIGTERM', async () => {
+    it('serves, keeps data in <data-dir>/urbis.db (or in PostgreSQL), and stops cleanly on SIGTERM', async () => {
       await start();
-      expect(existsSync(path.join(dir, 'urbis.db'))).toBe(true);
+      // On PostgreSQL the data directory holds no database.
+      expect(existsSync(path.join(dir, 'urbis.db'))).toBe(!onPostgres);
       expect((await (await fetch(`${base}/health`)).json()).status).toBe('ok');
       expect((await fetch(`${base}/ready`)).status).toBe(200);
       const created = await fetch(`${base}${API}/entities`, {
@@ -86,6 +88,15 @@ describe('the urbis command', () => {
         body: JSON.stringify({ id: 'urn:ngsi-ld:Thing:kept', type: 'Thing', n: 1 }),
       });
       expect(created.status).toBe(201);
+      if (onPostgres) {
+        const db = new pg.Client({ connectionString: await testStore(dir) });
+        await db.connect();
+        try {
+          expect((await db.query('SELECT id FROM entities')).rows).toEqual([{ id: 'urn:ngsi-ld:Thing:kept' }]);
+        } finally {
+          await db.end();
+        }
+      }
       expect(await stop()).toBe(0);
       // Logs are JSON lines.
       expect(() => JSON.parse(logs.split('\n').find((l) => l.includes('listening'))!)).not.toThrow();
