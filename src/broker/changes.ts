@@ -36,6 +36,8 @@ export interface EntityChange {
 /**
  * Runs inside the transaction of the write that caused the change: whatever it writes commits
  * with the change or not at all. It must be synchronous and fast, and may throw to abort the write.
+ * It may run more than once for one change (a store may roll a group of writes back and apply it
+ * again), so it must have no effect outside the transaction.
  */
 export type ChangeRecorder = (change: EntityChange) => void;
 

@@ -13,7 +13,9 @@ import type { GeoQuery } from './geo/geo-query.js';
 /**
  * A pure, synchronous change of one entity: given its current state (undefined when absent),
  * returns the next state (undefined: no change; null: delete the entity) and a result.
- * It may throw an NgsiError, in which case nothing is written.
+ * It may throw an NgsiError, in which case nothing is written. It never modifies `current`: what
+ * changes is a new object, and an attribute instance it keeps as it was is the same object (the
+ * store writes only the instances that are not).
  */
 export type EntityMutator<R> = (current: Entity | undefined) => { next: Entity | null | undefined; result: R };
 

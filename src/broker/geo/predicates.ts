@@ -120,6 +120,13 @@ export function overlaps(a: Geometry, b: Geometry): boolean {
  * 0 when they intersect. Segments are treated as great-circle arcs.
  */
 export function distanceMeters(a: Geometry, b: Geometry): number {
+  if (a.type === 'Point' && b.type === 'Point') {
+    // What the general case below comes to for two points, without building their shapes (the
+    // hot path of near-queries over point locations).
+    const p: XY = [a.coordinates[0], a.coordinates[1]];
+    const q: XY = [b.coordinates[0], b.coordinates[1]];
+    return near(p, q) ? 0 : angle(toVec(p), toVec(q)) * EARTH_RADIUS_M;
+  }
   if (intersects(a, b)) return 0;
   const sa = shapeOf(a);
   const sb = shapeOf(b);

@@ -5,6 +5,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { AttrInstance, Entity } from '../../broker/model.js';
+import type { QNode } from '../../broker/query/q-parser.js';
 import type {
   AttributeInfo,
   BatchItem,
@@ -20,10 +21,11 @@ import type {
 import { allAttributes, type AttributeChange, type ChangeRecorder, type CommitListener, type EntityChange } from '../../broker/changes.js';
 import { boundingBox, type Geometry } from '../../broker/geo/geometry.js';
 import { searchBox } from '../../broker/geo/geo-query.js';
-import { compileQ, compileScopeQ, compileSelector } from './q-sql.js';
+import { compileQ, compileQDriver, compileScopeQ, compileSelector, typeNames } from './q-sql.js';
 import { attributeIndexColumns } from './attribute-index.js';
 import { openDatabase, type Db } from './database.js';
 import { BoundedMap } from './bounded-map.js';
+import { GroupCommit } from './group-commit.js';
 import type { SchemaMode } from '../stores.js';
 
 interface EntityRow {
@@ -43,6 +45,11 @@ interface AttrRow {
   data: string;
 }
 
+/** An attribute row with its instance parsed. */
+interface StoredAttr extends AttrRow {
+  inst: AttrInstance;
+}
+
 const attrKey = (name: string, datasetId: string | undefined) => `${name}\u0000${datasetId ?? ''}`;
 
 export class SqliteBrokerStore implements BrokerStore {
@@ -52,9 +59,12 @@ export class SqliteBrokerStore implements BrokerStore {
   private readonly stmt: Record<string, Statement>;
   private readonly recorders: ChangeRecorder[] = [];
   private readonly listeners: CommitListener[] = [];
+  /** Entity writes wait here for the next group commit. */
+  private readonly writes: GroupCommit<EntityChange>;
 
   constructor(file: string, mode: SchemaMode = 'start') {
     this.db = openDatabase(file, mode);
+    this.writes = new GroupCommit(this.db, (changes) => this.committed(changes));
     const p = (sql: string) => this.db.prepare(sql);
     this.stmt = {
       tenantExists: p('SELECT 1 FROM tenants WHERE name = ?'),
@@ -66,15 +76,12 @@ export class SqliteBrokerStore implements BrokerStore {
       deleteEntity: p('DELETE FROM entities WHERE pk = ?'),
       deleteTypes: p('DELETE FROM entity_types WHERE entity_pk = ?'),
       insertType: p('INSERT OR IGNORE INTO entity_types (tenant, type, entity_pk) VALUES (?, ?, ?)'),
-      upsertAttr: p(`INSERT INTO attributes (entity_pk, name, dataset_id, kind, data, value, vnum, vstr, vtime)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (entity_pk, name, dataset_id) DO UPDATE SET kind = excluded.kind, data = excluded.data,
-          value = excluded.value, vnum = excluded.vnum, vstr = excluded.vstr, vtime = excluded.vtime
-        RETURNING pk`),
+      insertAttr: p('INSERT INTO attributes (entity_pk, name, dataset_id, kind, data, value, vnum, vstr, vtime) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      updateAttr: p('UPDATE attributes SET kind = ?, data = ?, value = ?, vnum = ?, vstr = ?, vtime = ? WHERE pk = ?'),
       deleteAttr: p('DELETE FROM attributes WHERE pk = ?'),
       deleteGeoOf: p('DELETE FROM geo_index WHERE id IN (SELECT pk FROM attributes WHERE entity_pk = ?)'),
       deleteAttrsOf: p('DELETE FROM attributes WHERE entity_pk = ?'),
-      upsertGeo: p('INSERT OR REPLACE INTO geo_index (id, min_x, max_x, min_y, max_y) VALUES (?, ?, ?, ?, ?)'),
+      upsertGeo: p('INSERT OR REPLACE INTO geo_index (id, min_x, max_x, min_y, max_y, entity_pk, name, geometry) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       deleteGeo: p('DELETE FROM geo_index WHERE id = ?'),
       ctxSave: p(`INSERT INTO jsonld_contexts (tenant, id, url, kind, body, created_at, last_usage, hits) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (tenant, id) DO UPDATE SET url = excluded.url, kind = excluded.kind, body = excluded.body`),
@@ -102,36 +109,31 @@ export class SqliteBrokerStore implements BrokerStore {
     this.listeners.push(listener);
   }
 
+  /** Group commits so far, and the entity writes (mutateEntity, mutateEntities calls) in them. */
+  get groupCommits(): { groups: number; writes: number } {
+    return { groups: this.writes.stats.groups, writes: this.writes.stats.writes };
+  }
+
+  /** Applies the mutator in the next group commit (see group-commit.ts); resolves once committed. */
   async mutateEntity<R>(tenant: string, id: string, mutate: EntityMutator<R>): Promise<R> {
-    const changes: EntityChange[] = [];
-    const result = this.db.transaction(() => this.applyMutation(tenant, id, mutate, changes))();
-    this.committed(changes);
-    return result;
+    return this.writes.run((changes) => this.applyMutation(tenant, id, mutate, changes));
   }
 
   async mutateEntities<R>(tenant: string, items: BatchItem<R>[]): Promise<BatchOutcome<R>[]> {
-    const outcomes: BatchOutcome<R>[] = [];
-    const changes: EntityChange[] = [];
-    // One transaction (one fsync) for the batch; each entity in its own savepoint, so a failing
-    // entity leaves no trace while the others are written.
-    this.db.transaction(() => {
-      for (const item of items) {
+    // One write of the group; each entity atomic on its own, so a failing entity leaves no trace
+    // while the others are written.
+    return this.writes.run((changes) =>
+      items.map((item): BatchOutcome<R> => {
         const mark = changes.length;
-        try {
-          const result = this.db.transaction(() => this.applyMutation(tenant, item.id, item.mutate, changes))();
-          outcomes.push({ id: item.id, ok: true, result });
-        } catch (error) {
-          changes.length = mark;
-          outcomes.push({ id: item.id, ok: false, error });
-        }
-      }
-    })();
-    this.committed(changes);
-    return outcomes;
+        const o = this.writes.attempt(() => this.applyMutation(tenant, item.id, item.mutate, changes));
+        if (o.ok) return { id: item.id, ok: true, result: o.result };
+        changes.length = mark;
+        return { id: item.id, ok: false, error: o.error };
+      }),
+    );
   }
 
   private committed(changes: EntityChange[]): void {
-    if (changes.length === 0) return;
     for (const l of this.listeners) l(changes);
   }
 
@@ -142,10 +144,11 @@ export class SqliteBrokerStore implements BrokerStore {
 
   private applyMutation<R>(tenant: string, id: string, mutate: EntityMutator<R>, changes: EntityChange[]): R {
     const row = this.stmt.entityById.get(tenant, id) as EntityRow | undefined;
-    const attrRows = row ? (this.stmt.attrsOf.all(row.pk) as AttrRow[]) : [];
-    const current = row ? this.hydrate(row, attrRows) : undefined;
+    const stored = row ? this.storedAttributes(row.pk) : [];
+    const current = row ? this.hydrate(row, stored) : undefined;
     const { next, result } = mutate(current);
     if (next === undefined) return result;
+    this.writes.writing();
     if (next === null) {
       if (row && current) {
         this.removeEntity(row.pk);
@@ -154,11 +157,12 @@ export class SqliteBrokerStore implements BrokerStore {
       }
       return result;
     }
-    this.stmt.ensureTenant.run(tenant, next.createdAt ?? new Date().toISOString());
     const typesJson = JSON.stringify(next.types);
     const scopesJson = next.scope && next.scope.length > 0 ? JSON.stringify(next.scope) : null;
     let pk: number;
     if (!row) {
+      // An entity exists only in a tenant that exists: only a creation may be the tenant's first write.
+      this.stmt.ensureTenant.run(tenant, next.createdAt ?? new Date().toISOString());
       pk = Number(
         this.stmt.insertEntity.run(tenant, next.id, typesJson, scopesJson, next.createdAt, next.modifiedAt ?? next.createdAt).lastInsertRowid,
       );
@@ -167,47 +171,61 @@ export class SqliteBrokerStore implements BrokerStore {
       this.stmt.updateEntity.run(typesJson, scopesJson, next.modifiedAt ?? row.modified_at, pk);
     }
     if (!row || row.types !== typesJson) {
-      this.stmt.deleteTypes.run(pk);
+      if (row) this.stmt.deleteTypes.run(pk);
       for (const t of next.types) this.stmt.insertType.run(tenant, t, pk);
     }
-    const attributes = this.writeAttributeDiff(pk, attrRows, next);
+    const attributes = this.writeAttributeDiff(pk, stored, next);
     const change: EntityChange = { tenant, id, op: row ? 'updated' : 'created', after: next, attributes, at: next.modifiedAt ?? new Date().toISOString() };
     if (current) change.before = current;
     this.record(change, changes);
     return result;
   }
 
+  /** The attribute rows of an entity, each with its instance parsed. */
+  private storedAttributes(entityPk: number): StoredAttr[] {
+    const rows = this.stmt.attrsOf.all(entityPk) as StoredAttr[];
+    for (const r of rows) r.inst = JSON.parse(r.data) as AttrInstance;
+    return rows;
+  }
+
   /** Writes only the attribute instances that changed, removes the ones that are gone, and says which. */
-  private writeAttributeDiff(entityPk: number, before: AttrRow[], next: Entity): AttributeChange[] {
+  private writeAttributeDiff(entityPk: number, before: StoredAttr[], next: Entity): AttributeChange[] {
     const changed: AttributeChange[] = [];
-    const old = new Map(before.map((r) => [attrKey(r.name, r.dataset_id), r]));
-    for (const [name, instances] of Object.entries(next.attrs)) {
-      for (const inst of instances) {
+    const old = new Map<string, StoredAttr>();
+    for (const r of before) old.set(attrKey(r.name, r.dataset_id), r);
+    for (const name in next.attrs) {
+      for (const inst of next.attrs[name]) {
         const key = attrKey(name, inst.datasetId);
-        const data = JSON.stringify(inst);
         const prev = old.get(key);
         old.delete(key);
-        if (prev && prev.data === data) continue;
+        // Mutators never modify the current entity: an instance they kept is the one read.
+        if (prev !== undefined && prev.inst === inst) continue;
+        const data = JSON.stringify(inst);
+        if (prev !== undefined && prev.data === data) continue;
         const c: AttributeChange = { name, kind: prev ? 'updated' : 'created', current: inst };
         if (inst.datasetId !== undefined) c.datasetId = inst.datasetId;
-        if (prev) c.previous = JSON.parse(prev.data) as AttrInstance;
+        if (prev) c.previous = prev.inst;
         changed.push(c);
         const cols = attributeIndexColumns(inst);
-        const { pk } = this.stmt.upsertAttr.get(
-          entityPk, name, inst.datasetId ?? '', inst.type, data, cols.value, cols.vnum, cols.vstr, cols.vtime,
-        ) as { pk: number };
+        let pk: number;
+        if (prev) {
+          pk = prev.pk;
+          this.stmt.updateAttr.run(inst.type, data, cols.value, cols.vnum, cols.vstr, cols.vtime, pk);
+        } else {
+          pk = Number(this.stmt.insertAttr.run(entityPk, name, inst.datasetId ?? '', inst.type, data, cols.value, cols.vnum, cols.vstr, cols.vtime).lastInsertRowid);
+        }
         if (inst.type === 'GeoProperty') {
           const [minX, minY, maxX, maxY] = boundingBox(inst.value as Geometry);
-          this.stmt.upsertGeo.run(pk, minX, maxX, minY, maxY);
-        } else if (prev) {
+          this.stmt.upsertGeo.run(pk, minX, maxX, minY, maxY, entityPk, name, cols.value);
+        } else if (prev?.inst.type === 'GeoProperty') {
           this.stmt.deleteGeo.run(pk);
         }
       }
     }
     for (const gone of old.values()) {
       this.stmt.deleteAttr.run(gone.pk);
-      this.stmt.deleteGeo.run(gone.pk);
-      const c: AttributeChange = { name: gone.name, kind: 'deleted', previous: JSON.parse(gone.data) as AttrInstance };
+      if (gone.inst.type === 'GeoProperty') this.stmt.deleteGeo.run(gone.pk);
+      const c: AttributeChange = { name: gone.name, kind: 'deleted', previous: gone.inst };
       if (gone.dataset_id !== '') c.datasetId = gone.dataset_id;
       changed.push(c);
     }
@@ -221,24 +239,39 @@ export class SqliteBrokerStore implements BrokerStore {
     this.stmt.deleteEntity.run(pk);
   }
 
-  private hydrate(row: EntityRow, attrRows: AttrRow[]): Entity {
+  private hydrate(row: EntityRow, attrRows: Array<AttrRow & { inst?: AttrInstance }>): Entity {
     const attrs: Record<string, AttrInstance[]> = {};
-    for (const a of attrRows) (attrs[a.name] ??= []).push(JSON.parse(a.data) as AttrInstance);
+    for (const a of attrRows) (attrs[a.name] ??= []).push(a.inst ?? (JSON.parse(a.data) as AttrInstance));
     const e: Entity = { id: row.id, types: JSON.parse(row.types) as string[], createdAt: row.created_at, modifiedAt: row.modified_at, attrs };
     if (row.scopes) e.scope = JSON.parse(row.scopes) as string[];
     return e;
   }
 
+  /**
+   * One statement over `entities e`. Its candidate rows come from the most selective set the
+   * indexes give (see candidates); every other condition is then tested on each candidate with
+   * correlated look-ups, so no other condition's full set of entities is ever built. Without
+   * such a set, the conditions are evaluated as they are (each q term a set over its index).
+   */
   async queryEntities(tenant: string, query: EntityQuery): Promise<EntityPage> {
-    const where: string[] = ['e.tenant = ?'];
-    const params: unknown[] = [tenant];
     const hidden = new Set(query.readFilter?.hiddenAttrs ?? []);
+    // A term on an attribute the caller may not read looks at a name no attribute has.
+    const expand = hidden.size === 0 ? query.expand : (t: string) => (hidden.has(query.expand(t)) ? HIDDEN_ATTRIBUTE : query.expand(t));
+    const geoHidden = query.geoQ !== undefined && hidden.has(query.geoQ.geoproperty);
+    const driver = geoHidden ? undefined : this.candidates(tenant, query, expand);
+    // With candidates, the tenant is tested on them (the unary + keeps SQLite from scanning its index instead).
+    const where: string[] = [driver ? '+e.tenant = ?' : 'e.tenant = ?'];
+    const params: unknown[] = [tenant];
+    if (driver) {
+      where.push(driver.sql);
+      params.push(...driver.params);
+    }
     if (query.readFilter) {
       const f = compileReadFilter(query.readFilter);
       where.push(f.sql);
       params.push(...f.params);
     }
-    if (query.entities && query.entities.length > 0) {
+    if (query.entities && query.entities.length > 0 && !driver?.selected) {
       const ors = query.entities.map((sel) => {
         const c = compileSelector(sel, query.expand);
         params.push(...c.params);
@@ -252,10 +285,9 @@ export class SqliteBrokerStore implements BrokerStore {
       where.push(attrs.length === 0 ? '0' : `EXISTS (SELECT 1 FROM attributes a WHERE a.entity_pk = e.pk AND a.name IN (${attrs.map(() => '?').join(', ')}))`);
       params.push(...attrs);
     }
-    if (query.q) {
-      // A term on an attribute the caller may not read looks at a name no attribute has.
-      const expand = hidden.size === 0 ? query.expand : (t: string) => (hidden.has(query.expand(t)) ? HIDDEN_ATTRIBUTE : query.expand(t));
-      const c = compileQ(query.q, expand);
+    const q = driver ? driver.q : query.q;
+    if (q) {
+      const c = compileQ(q, expand, driver !== undefined);
       where.push(`(${c.sql})`);
       params.push(...c.params);
     }
@@ -264,18 +296,10 @@ export class SqliteBrokerStore implements BrokerStore {
       where.push(`(${c.sql})`);
       params.push(...c.params);
     }
-    if (query.geoQ && hidden.has(query.geoQ.geoproperty)) where.push('0');
-    else if (query.geoQ) {
-      const key = JSON.stringify(query.geoQ);
-      const box = searchBox(query.geoQ);
-      if (box) {
-        where.push(`e.pk IN (SELECT g.entity_pk FROM geo_index r JOIN attributes g ON g.pk = r.id
-          WHERE r.min_x <= ? AND r.max_x >= ? AND r.min_y <= ? AND r.max_y >= ? AND g.name = ? AND geo_match(?, g.value))`);
-        params.push(box[2], box[0], box[3], box[1], query.geoQ.geoproperty, key);
-      } else {
-        where.push(`EXISTS (SELECT 1 FROM attributes g WHERE g.entity_pk = e.pk AND g.name = ? AND g.kind = 'GeoProperty' AND geo_match(?, g.value))`);
-        params.push(query.geoQ.geoproperty, key);
-      }
+    if (geoHidden) where.push('0');
+    else if (query.geoQ && driver?.kind !== 'geo') {
+      where.push(`EXISTS (SELECT 1 FROM attributes g WHERE g.entity_pk = e.pk AND g.name = ? AND g.kind = 'GeoProperty' AND geo_match(?, g.value))`);
+      params.push(query.geoQ.geoproperty, JSON.stringify(query.geoQ));
     }
     const whereSql = where.join(' AND ');
     const page: EntityPage = { entities: [] };
@@ -288,6 +312,54 @@ export class SqliteBrokerStore implements BrokerStore {
       page.entities = this.hydrateMany(rows);
     }
     return page;
+  }
+
+  /**
+   * The candidate entities of a query as `e.pk IN (...)`, from the index likely to give the fewest:
+   * the R-tree for a geo-query (a bounded area), a q term's value index when the value is bounded
+   * (`a==v`, `a>=x;a<y`), the types of a type-only selection, a q term's one-sided range. A type
+   * selection is tested inside (on the index of types), so that rows of other types are never
+   * read. A superset of the answer: the query's other conditions are all still applied, and so
+   * is the q, unless the value index answers its terms exactly (see QDriver). None when entity
+   * ids are given (the (tenant, id) index serves them) or nothing qualifies.
+   */
+  private candidates(tenant: string, query: EntityQuery, expand: (t: string) => string): Candidates | undefined {
+    const selectors = query.entities ?? [];
+    if (selectors.some((s) => s.ids && s.ids.length > 0)) return undefined;
+    const typeLists = selectors.map((s) => (s.idPattern === undefined && s.typeSelection ? typeNames(s.typeSelection) : undefined));
+    const types = typeLists.length > 0 && typeLists.every((t) => t !== undefined) ? [...new Set(typeLists.flat().map((t) => query.expand(t!)))] : undefined;
+    // By the primary key (tenant, type, entity): the entities of one type are together there.
+    const ofTypes = (column: string) =>
+      types
+        ? { sql: `EXISTS (SELECT 1 FROM entity_types t INDEXED BY sqlite_autoindex_entity_types_1 WHERE t.tenant = ? AND t.type IN (${types.map(() => '?').join(', ')}) AND t.entity_pk = ${column})`, params: [tenant, ...types] }
+        : { sql: '1', params: [] };
+    const box = query.geoQ ? searchBox(query.geoQ) : undefined;
+    if (query.geoQ && box) {
+      // The R-tree holds the entity, the name and the geometry: the search reads nothing else.
+      // CASE: the exact test only for the entities of the types (SQLite would run it first).
+      const t = ofTypes('r.entity_pk');
+      return {
+        kind: 'geo',
+        sql: `e.pk IN (SELECT r.entity_pk FROM geo_index r WHERE r.min_x <= ? AND r.max_x >= ? AND r.min_y <= ? AND r.max_y >= ? AND r.name = ?
+          AND CASE WHEN ${t.sql} THEN geo_match(?, r.geometry) ELSE 0 END)`,
+        params: [box[2], box[0], box[3], box[1], query.geoQ.geoproperty, ...t.params, JSON.stringify(query.geoQ)],
+        q: query.q,
+        selected: types !== undefined,
+      };
+    }
+    const driver = query.q ? compileQDriver(query.q, expand) : undefined;
+    const byQ = (): Candidates => {
+      const d = driver!;
+      const multi = (this.prepared(d.multiValuedSql).get(d.attribute, d.attribute) as { multi: number }).multi === 1;
+      const set = multi ? d.candidates : d.exact;
+      const t = ofTypes('c.entity_pk');
+      return { kind: 'q', sql: `e.pk IN (SELECT c.entity_pk FROM (${set.sql}) c WHERE ${t.sql})`, params: [...set.params, ...t.params], q: multi ? query.q : d.rest, selected: types !== undefined };
+    };
+    if (driver?.bounded) return byQ();
+    if (types) {
+      return { kind: 'type', sql: `e.pk IN (SELECT t.entity_pk FROM entity_types t WHERE t.tenant = ? AND t.type IN (${types.map(() => '?').join(', ')}))`, params: [tenant, ...types], q: query.q, selected: true };
+    }
+    return driver ? byQ() : undefined;
   }
 
   private hydrateMany(rows: EntityRow[]): Entity[] {
@@ -374,13 +446,26 @@ export class SqliteBrokerStore implements BrokerStore {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.writes.flush();
+    this.db.close();
   }
 }
 
 
 /** The name q terms on attributes the caller may not read look at: no attribute has it. */
 const HIDDEN_ATTRIBUTE = 'urn:urbis:hidden-attribute';
+
+/** The candidate entities of a query (see SqliteBrokerStore.candidates). */
+interface Candidates {
+  kind: 'geo' | 'q' | 'type';
+  sql: string;
+  params: unknown[];
+  /** The q that remains to be tested on the candidates (undefined: nothing). */
+  q?: QNode;
+  /** The candidates are all of the entity selection (type names only): it needs no other test. */
+  selected: boolean;
+}
 
 /** A read filter as a condition on entity row `e`. */
 function compileReadFilter(f: ReadFilter): { sql: string; params: unknown[] } {

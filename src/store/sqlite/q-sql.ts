@@ -51,9 +51,74 @@ export interface SqlFragment {
 /** Expands a term (attribute name, sub-attribute name, type, vocab value) with the @context. */
 export type TermExpander = (term: string) => string;
 
-/** Compiles a q into a condition on entity row `e`; see the module comment for the semantics. */
-export function compileQ(ast: QNode, expandAttr: TermExpander): SqlFragment {
-  return toFragment(logical(ast, (term) => compileTerm(term, expandAttr)));
+/**
+ * Compiles a q into a condition on entity row `e`; see the module comment for the semantics.
+ * `correlated`: each term looks up the instances of `e` itself (EXISTS over `a.entity_pk = e.pk`)
+ * instead of selecting every entity whose instances match (`e.pk IN (...)`): the form for a query
+ * whose candidate entities come from elsewhere (see compileQDriver), where materialising the set
+ * of each term would cost more than probing each candidate.
+ */
+export function compileQ(ast: QNode, expandAttr: TermExpander, correlated = false): SqlFragment {
+  return toFragment(logical(ast, (term) => compileTerm(term, expandAttr, correlated)));
+}
+
+/**
+ * How a q can drive a query from the value index of one attribute (see compileQDriver). Take the
+ * terms of a top-level conjunction that compare the primary value of one attribute (the first
+ * such attribute: `a>=x;a<y;...`). An entity with an instance satisfying all of them at once
+ * matches each of them (`exact`). An entity with a single scalar value of the attribute matches
+ * them all only in that case; only an entity whose attribute may hold several values (another
+ * instance with a datasetId, or an array / object / boolean value) can match them with different
+ * values. So `exact` plus those entities (`candidates`) contains every entity the q matches, and
+ * when the attribute holds no such values anywhere, `exact` is exactly the entities that match
+ * these terms, and only `rest` remains to be tested.
+ */
+export interface QDriver {
+  /** The expanded name of the attribute. */
+  attribute: string;
+  /** The value is confined to a range or to given values (likely selective). */
+  bounded: boolean;
+  /** A SELECT of `entity_pk`: the entities with an instance satisfying every one of the terms. */
+  exact: SqlFragment;
+  /** A SELECT of `entity_pk`: those, and the entities whose attribute may hold several values. */
+  candidates: SqlFragment;
+  /** The q without those terms; undefined when nothing remains. */
+  rest: QNode | undefined;
+  /** SQL giving `multi` 1 when some instance of the attribute (any tenant) may hold several values; its two parameters are the attribute. */
+  multiValuedSql: string;
+}
+
+/** The q driver of a q (see QDriver); undefined when it has no term that can drive. */
+export function compileQDriver(ast: QNode, expandAttr: TermExpander): QDriver | undefined {
+  const items = isLogicalNode(ast) ? (ast.kind === 'and' ? ast.items : []) : [ast];
+  const terms = items.filter(
+    (t): t is Extract<QTerm, { kind: 'compare' | 'match' }> =>
+      !isLogicalNode(t) &&
+      (t.kind === 'compare' ? t.op !== '!=' : t.kind === 'match' && !t.negated) &&
+      t.attr.subAttrs.length === 0 && t.attr.member === undefined && t.attr.jsonPath.length === 0,
+  );
+  if (terms.length === 0) return undefined;
+  const name = terms[0].attr.name;
+  const same = terms.filter((t) => t.attr.name === name);
+  const tests = same.map((t) => {
+    const fast = elementaryTests(t).map((e) => indexedTest(e, expandAttr)).filter((f): f is Frag => f !== null);
+    return fast.length === 0 ? raw('0') : sql`(${join(fast, ' OR ')})`;
+  });
+  const ops = new Set(same.map((t) => (t.kind === 'compare' ? t.op : '~=')));
+  const attribute = expandAttr(name);
+  const n = param(attribute);
+  const matching = sql`SELECT a.entity_pk FROM attributes a WHERE a.name = ${n} AND ${join(tests, ' AND ')}`;
+  const others = items.filter((i) => !(same as QNode[]).includes(i));
+  return {
+    attribute,
+    bounded: ops.has('==') || ((ops.has('>') || ops.has('>=')) && (ops.has('<') || ops.has('<='))),
+    exact: toFragment(matching),
+    candidates: toFragment(
+      sql`${matching} UNION SELECT a.entity_pk FROM attributes a WHERE a.name = ${n} AND a.vnum IS NULL AND a.vstr IS NULL UNION SELECT a.entity_pk FROM attributes a WHERE a.name = ${n} AND a.dataset_id <> ''`,
+    ),
+    rest: others.length === 0 ? undefined : others.length === 1 ? others[0] : { kind: 'and', items: others },
+    multiValuedSql: "SELECT EXISTS (SELECT 1 FROM attributes a WHERE a.name = ? AND a.vnum IS NULL AND a.vstr IS NULL) OR EXISTS (SELECT 1 FROM attributes a WHERE a.name = ? AND a.dataset_id <> '') AS multi",
+  };
 }
 
 /** Compiles a type selection into a condition on entity row `e` (its tenant and pk). */
@@ -68,6 +133,12 @@ export function compileTypeSelection(ast: TypeSelection, expandType: TermExpande
     return combine(node.kind, node.items.map(compile));
   };
   return toFragment(compile(ast));
+}
+
+/** The type names of a selection that is one type or an OR of types; undefined for any other. */
+export function typeNames(ast: TypeSelection): string[] | undefined {
+  if (!isLogicalNode(ast)) return [ast.name];
+  return ast.kind === 'or' && ast.items.every((i) => !isLogicalNode(i)) ? ast.items.map((i) => (i as TypeTerm).name) : undefined;
 }
 
 /** Compiles a scopeQ into a condition on the scopes of entity row `e` (a JSON array, or NULL). */
@@ -174,13 +245,18 @@ function targetOf(attr: AttrPath, expandAttr: TermExpander): Target {
   };
 }
 
-function compileTerm(term: QTerm, expandAttr: TermExpander): Frag {
+function compileTerm(term: QTerm, expandAttr: TermExpander, correlated: boolean): Frag {
   const name = param(expandAttr(term.attr.name));
   const target = targetOf(term.attr, expandAttr);
-  const instances = (cond: Frag) => sql`SELECT a.entity_pk FROM attributes a WHERE a.name = ${name} AND ${cond}`;
+  // The entities with an instance meeting `cond`: `e.pk IN (...)`, or EXISTS over e's own instances.
+  const some = (cond: Frag) =>
+    correlated
+      ? sql`EXISTS (SELECT 1 FROM attributes a WHERE a.entity_pk = e.pk AND a.name = ${name} AND ${cond})`
+      : sql`e.pk IN (SELECT a.entity_pk FROM attributes a WHERE a.name = ${name} AND ${cond})`;
+  const none = (cond: Frag) => sql`NOT ${some(cond)}`;
   const present = target.indexed ? raw('a.value IS NOT NULL') : sql`${target.json} IS NOT NULL`;
-  if (term.kind === 'exists') return sql`e.pk IN (${instances(present)})`;
-  if (term.kind === 'notExists') return sql`e.pk NOT IN (${instances(present)})`;
+  if (term.kind === 'exists') return some(present);
+  if (term.kind === 'notExists') return none(present);
 
   const tests = elementaryTests(term);
   const negated = term.kind === 'match' ? term.negated : term.op === '!=';
@@ -190,11 +266,12 @@ function compileTerm(term: QTerm, expandAttr: TermExpander): Frag {
   const composite = target.indexed ? sql`a.vnum IS NULL AND a.vstr IS NULL AND ${elements}` : elements;
   if (negated) {
     const positive = join([...fast, composite], ' OR ');
-    return sql`e.pk IN (${instances(sql`${present} AND NOT IFNULL((${positive}), 0)`)})`;
+    return some(sql`${present} AND NOT IFNULL((${positive}), 0)`);
   }
-  const parts = fast.length > 0 ? [sql`e.pk IN (${instances(sql`(${join(fast, ' OR ')})`)})`] : [];
-  parts.push(sql`e.pk IN (${instances(composite)})`);
-  return parts.length === 1 ? parts[0] : combine('or', parts);
+  if (fast.length === 0) return some(composite);
+  // Uncorrelated, the indexed tests and the composite ones are separate sets, each served by its index.
+  if (correlated) return some(sql`((${join(fast, ' OR ')}) OR (${composite}))`);
+  return combine('or', [some(sql`(${join(fast, ' OR ')})`), some(composite)]);
 }
 
 /** `x <op> ?` (or `x BETWEEN ? AND ?`) for the SQL forms `from` (and `to`) of the test's bounds. */

@@ -47,6 +47,7 @@ export const MIGRATIONS: string[] = [
   -- Arrays, objects and booleans: q falls back to their JSON, only for these rows.
   CREATE INDEX attributes_composite ON attributes (name, entity_pk) WHERE vnum IS NULL AND vstr IS NULL;
   -- Bounding boxes of GeoProperty instances; id = attributes.pk. Exact tests run on the geometry.
+  -- (Migration 2 adds the entity, the attribute name and the geometry as auxiliary columns.)
   CREATE VIRTUAL TABLE geo_index USING rtree (id, min_x, max_x, min_y, max_y);
   CREATE TABLE jsonld_contexts (
     tenant      TEXT NOT NULL,
@@ -60,5 +61,26 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (tenant, id)
   );
   CREATE UNIQUE INDEX jsonld_contexts_url ON jsonld_contexts (tenant, url);
+  `,
+  // Query performance (bench/profile/NOTES.md):
+  // - the value indexes also carry the entity, so that a q term's range gives its entities
+  //   without reading a row of the table;
+  // - instances with a datasetId have their own index: which entities may hold several values
+  //   of an attribute (q-sql.ts QDriver);
+  // - the R-tree carries what a geo-query needs besides the box (the entity, the attribute name
+  //   and the geometry), so that searching it reads nothing else.
+  `
+  DROP INDEX attributes_num;
+  DROP INDEX attributes_str;
+  DROP INDEX attributes_time;
+  CREATE INDEX attributes_num ON attributes (name, vnum, entity_pk) WHERE vnum IS NOT NULL;
+  CREATE INDEX attributes_str ON attributes (name, vstr, entity_pk) WHERE vstr IS NOT NULL;
+  CREATE INDEX attributes_time ON attributes (name, vtime, entity_pk) WHERE vtime IS NOT NULL;
+  CREATE INDEX attributes_datasets ON attributes (name, entity_pk) WHERE dataset_id <> '';
+  CREATE VIRTUAL TABLE geo_shapes USING rtree (id, min_x, max_x, min_y, max_y, +entity_pk INTEGER, +name TEXT, +geometry TEXT);
+  INSERT INTO geo_shapes (id, min_x, max_x, min_y, max_y, entity_pk, name, geometry)
+    SELECT r.id, r.min_x, r.max_x, r.min_y, r.max_y, a.entity_pk, a.name, a.value FROM geo_index r JOIN attributes a ON a.pk = r.id;
+  DROP TABLE geo_index;
+  ALTER TABLE geo_shapes RENAME TO geo_index;
   `,
 ];

@@ -4,7 +4,9 @@
  * temporal_instances, inserted inside that write's transaction (record). Queries reuse the
  * broker's q and type-selection compilers: their SQL names `attributes a` and `entity_types t`,
  * which here are common table expressions over the history (the instances in the requested
- * interval, and the types of temporal entities). Aggregation is one GROUP BY per request.
+ * interval, and the types of temporal entities). Aggregation is one GROUP BY per request, over
+ * the hourly rollups when the query falls on whole hours of observedAt (temporal-rollups.ts, kept
+ * in the same transactions as the instances), over the instances otherwise.
  * A caller's read filter (access control) is applied inside the same SQL, as the broker store
  * does: hidden entities are left out of pages and counts, hidden attributes are as if absent.
  */
@@ -31,6 +33,7 @@ import { attributeIndexColumns } from './attribute-index.js';
 import { migrate, type Db } from './database.js';
 import { compileQ, compileSelector } from './q-sql.js';
 import { BoundedMap } from './bounded-map.js';
+import { HOUR_MS, ROLLUPS_MIGRATION, rollupAggregation, rollupsServe, TemporalRollups } from './temporal-rollups.js';
 
 /** Migrations of component 'temporal' (see database.ts migrate). */
 export const TEMPORAL_MIGRATIONS: string[] = [
@@ -76,6 +79,8 @@ export const TEMPORAL_MIGRATIONS: string[] = [
   DROP INDEX temporal_instances_observed;
   CREATE INDEX temporal_instances_observed ON temporal_instances (entity_pk, name, observed_at, dataset_id, deleted_at, kind, vnum);
   `,
+  // Aggregation by whole hours of observedAt reads hourly rollups (temporal-rollups.ts).
+  ROLLUPS_MIGRATION,
 ];
 
 const INSTANCE_PREFIX = 'urn:ngsi-ld:AttributeInstance:';
@@ -99,6 +104,15 @@ interface EntityRow {
   created_at: number;
   modified_at: number;
   deleted_at: number | null;
+}
+
+/** An instance found for a temporal write (replace, delete). */
+interface FoundInstance {
+  pk: number;
+  entity_pk: number;
+  data: string;
+  dataset_id: string;
+  observed_at: number | null;
 }
 
 interface InstanceRow {
@@ -143,9 +157,11 @@ function timeCondition(t: TimeFilter, alias: string): { sql: string; params: num
 export class SqliteTemporalStore implements TemporalStore {
   private readonly stmt: Record<string, Statement>;
   private readonly statements = new BoundedMap<Statement>(256);
+  private readonly rollups: TemporalRollups;
 
   constructor(private readonly db: Db) {
     migrate(db, 'temporal', TEMPORAL_MIGRATIONS);
+    this.rollups = new TemporalRollups(db);
     const p = (sql: string) => db.prepare(sql);
     this.stmt = {
       upsertEntity: p(`INSERT INTO temporal_entities (tenant, id, types, created_at, modified_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -157,7 +173,7 @@ export class SqliteTemporalStore implements TemporalStore {
       insertType: p('INSERT OR IGNORE INTO temporal_entity_types (tenant, type, entity_pk) VALUES (?, ?, ?)'),
       insertInstance: p(`INSERT INTO temporal_instances (entity_pk, name, dataset_id, kind, data, vnum, vstr, vtime, observed_at, created_at, modified_at, deleted_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      instanceOf: p('SELECT pk, data FROM temporal_instances WHERE pk = ? AND entity_pk = ? AND name = ?'),
+      instanceOf: p('SELECT pk, data, dataset_id, observed_at FROM temporal_instances WHERE pk = ? AND entity_pk = ? AND name = ?'),
       replaceInstance: p(`UPDATE temporal_instances SET kind = ?, data = ?, vnum = ?, vstr = ?, vtime = ?, observed_at = coalesce(?, observed_at),
         modified_at = ? WHERE pk = ?`),
       deleteInstance: p('DELETE FROM temporal_instances WHERE pk = ?'),
@@ -167,7 +183,7 @@ export class SqliteTemporalStore implements TemporalStore {
       deleteAttrDataset: p('DELETE FROM temporal_instances WHERE entity_pk = ? AND name = ? AND dataset_id = ?'),
       tenantExists: p('SELECT 1 FROM temporal_entities WHERE tenant = ? LIMIT 1'),
       deleteExpired: p(`DELETE FROM temporal_instances WHERE pk IN (SELECT pk FROM temporal_instances
-        WHERE entity_pk = ? AND coalesce(observed_at, created_at) < ? LIMIT ?)`),
+        WHERE entity_pk = ? AND coalesce(observed_at, created_at) < ? LIMIT ?) RETURNING name, dataset_id, observed_at`),
     };
   }
 
@@ -201,6 +217,7 @@ export class SqliteTemporalStore implements TemporalStore {
     this.stmt.insertInstance.run(
       entityPk, name, inst.datasetId ?? '', inst.type, JSON.stringify(rest), cols.vnum, cols.vstr, cols.vtime, observed, created, modified, null,
     );
+    if (observed !== null) this.rollups.add(entityPk, name, inst.datasetId ?? '', inst.type, observed, cols.vnum);
   }
 
   /** A deletion is an instance whose value is urn:ngsi-ld:null, with deletedAt set. */
@@ -313,26 +330,33 @@ export class SqliteTemporalStore implements TemporalStore {
     const n = attributeNames(attrs, hidden);
     if (entityPks.length === 0 || n === undefined) return [];
     const col = `i.${COLUMN[time.property]}`;
-    const cond = timeCondition(time, 'i.');
     const bucketParams: number[] = [];
-    let bucket = '0';
+    // The period of an instant, counted from the anchor (fixed lengths) or from 1970-01 (months).
+    let bucket = (_instant: string) => '0';
     if (bucketing.kind === 'fixed') {
-      bucket = `CAST((${col} - ?) / ? AS INTEGER)`;
+      bucket = (instant) => `CAST(floor((${instant} - ?) / ?) AS INTEGER)`;
       bucketParams.push(bucketing.anchor, bucketing.ms);
     } else if (bucketing.kind === 'months') {
-      // Months since 1970-01 of the instant, in whole periods of `months` (parameters bind as REAL: truncate).
-      bucket = `CAST(((CAST(strftime('%Y', ${col} / 1000, 'unixepoch') AS INTEGER) - 1970) * 12 + CAST(strftime('%m', ${col} / 1000, 'unixepoch') AS INTEGER) - 1) / ? AS INTEGER)`;
+      bucket = (instant) =>
+        `CAST(floor(((CAST(strftime('%Y', ${instant} / 1000, 'unixepoch') AS INTEGER) - 1970) * 12 + CAST(strftime('%m', ${instant} / 1000, 'unixepoch') AS INTEGER) - 1) / ?) AS INTEGER)`;
       bucketParams.push(bucketing.months);
     }
     const names = n.sql;
-    const deletions = time.property === 'deletedAt' ? '' : ' AND i.deleted_at IS NULL';
-    const sql =
-      `SELECT i.entity_pk AS entityPk, i.name, i.dataset_id AS datasetId, max(i.kind) AS kind, ${bucket} AS bucket, ` +
-      `min(${col}) AS first, max(${col}) AS last, count(*) AS totalCount, ${distinct ? `count(DISTINCT i.data -> (${PRIMARY_PATH.replaceAll('kind', 'i.kind')}))` : '0'} AS distinctCount, ` +
-      `count(i.vnum) AS numeric, sum(i.vnum) AS sum, sum(i.vnum * i.vnum) AS sumsq, min(i.vnum) AS min, max(i.vnum) AS max ` +
-      `FROM temporal_instances i WHERE i.entity_pk IN (${placeholders(entityPks.length)})${names} AND ${cond.sql}${deletions} ` +
-      `GROUP BY i.entity_pk, i.name, i.dataset_id, bucket ORDER BY i.entity_pk, i.name, i.dataset_id, bucket`;
-    const rows = this.prepared(sql).all(...bucketParams, ...entityPks, ...n.params, ...cond.params) as Array<AggregateRow & { datasetId: string }>;
+    let rows: Array<AggregateRow & { datasetId: string }>;
+    if (rollupsServe(time, bucketing, distinct)) {
+      const r = rollupAggregation(entityPks.length, names, time, bucket);
+      rows = this.prepared(r.sql).all(...bucketParams, ...entityPks, ...n.params, ...r.hourParams) as typeof rows;
+    } else {
+      const cond = timeCondition(time, 'i.');
+      const deletions = time.property === 'deletedAt' ? '' : ' AND i.deleted_at IS NULL';
+      const sql =
+        `SELECT i.entity_pk AS entityPk, i.name, i.dataset_id AS datasetId, max(i.kind) AS kind, ${bucket(col)} AS bucket, ` +
+        `min(${col}) AS first, max(${col}) AS last, count(*) AS totalCount, ${distinct ? `count(DISTINCT i.data -> (${PRIMARY_PATH.replaceAll('kind', 'i.kind')}))` : '0'} AS distinctCount, ` +
+        `count(i.vnum) AS numeric, sum(i.vnum) AS sum, sum(i.vnum * i.vnum) AS sumsq, min(i.vnum) AS min, max(i.vnum) AS max ` +
+        `FROM temporal_instances i WHERE i.entity_pk IN (${placeholders(entityPks.length)})${names} AND ${cond.sql}${deletions} ` +
+        `GROUP BY i.entity_pk, i.name, i.dataset_id, bucket ORDER BY i.entity_pk, i.name, i.dataset_id, bucket`;
+      rows = this.prepared(sql).all(...bucketParams, ...entityPks, ...n.params, ...cond.params) as typeof rows;
+    }
     return rows.map((r) => {
       const { datasetId, ...rest } = r;
       return datasetId === '' ? rest : { ...rest, datasetId };
@@ -359,30 +383,41 @@ export class SqliteTemporalStore implements TemporalStore {
   }
 
   async replaceInstance(tenant: string, id: string, name: string, instanceId: string, inst: AttrInstance, now: number): Promise<boolean> {
-    const found = this.findInstance(tenant, id, name, instanceId);
-    if (found === undefined) return false;
-    // An instance keeps its observedAt unless the new content gives one.
-    const previous = JSON.parse(found.data) as AttrInstance;
-    if (inst.observedAt === undefined && previous.observedAt !== undefined) inst = { ...inst, observedAt: previous.observedAt };
-    const cols = attributeIndexColumns(inst);
-    const observed = inst.observedAt !== undefined ? dateTimeMillis(inst.observedAt) : null;
-    this.stmt.replaceInstance.run(inst.type, JSON.stringify(inst), cols.vnum, cols.vstr, cols.vtime, observed, now, found.pk);
-    return true;
+    return this.db.transaction(() => {
+      const found = this.findInstance(tenant, id, name, instanceId);
+      if (found === undefined) return false;
+      // An instance keeps its observedAt unless the new content gives one.
+      const previous = JSON.parse(found.data) as AttrInstance;
+      if (inst.observedAt === undefined && previous.observedAt !== undefined) inst = { ...inst, observedAt: previous.observedAt };
+      const cols = attributeIndexColumns(inst);
+      const observed = inst.observedAt !== undefined ? dateTimeMillis(inst.observedAt) : null;
+      this.stmt.replaceInstance.run(inst.type, JSON.stringify(inst), cols.vnum, cols.vstr, cols.vtime, observed, now, found.pk);
+      const after = observed ?? found.observed_at;
+      if (found.observed_at !== null) this.rollups.recompute(found.entity_pk, name, found.dataset_id, found.observed_at);
+      if (after !== null && (found.observed_at === null || Math.floor(after / HOUR_MS) !== Math.floor(found.observed_at / HOUR_MS))) {
+        this.rollups.recompute(found.entity_pk, name, found.dataset_id, after);
+      }
+      return true;
+    })();
   }
 
   async deleteInstance(tenant: string, id: string, name: string, instanceId: string): Promise<boolean> {
-    const found = this.findInstance(tenant, id, name, instanceId);
-    if (found === undefined) return false;
-    this.stmt.deleteInstance.run(found.pk);
-    return true;
+    return this.db.transaction(() => {
+      const found = this.findInstance(tenant, id, name, instanceId);
+      if (found === undefined) return false;
+      this.stmt.deleteInstance.run(found.pk);
+      if (found.observed_at !== null) this.rollups.recompute(found.entity_pk, name, found.dataset_id, found.observed_at);
+      return true;
+    })();
   }
 
-  private findInstance(tenant: string, id: string, name: string, instanceId: string): { pk: number; data: string } | undefined {
+  private findInstance(tenant: string, id: string, name: string, instanceId: string): FoundInstance | undefined {
     const e = this.stmt.entityById.get(tenant, id) as EntityRow | undefined;
     if (!e || !instanceId.startsWith(INSTANCE_PREFIX)) return undefined;
     const n = Number(instanceId.slice(INSTANCE_PREFIX.length));
     if (!Number.isSafeInteger(n)) return undefined;
-    return this.stmt.instanceOf.get(n, e.pk, name) as { pk: number; data: string } | undefined;
+    const found = this.stmt.instanceOf.get(n, e.pk, name) as Omit<FoundInstance, 'entity_pk'> | undefined;
+    return found && { ...found, entity_pk: e.pk };
   }
 
   async deleteEntity(tenant: string, id: string): Promise<boolean> {
@@ -390,6 +425,7 @@ export class SqliteTemporalStore implements TemporalStore {
       const e = this.stmt.entityById.get(tenant, id) as EntityRow | undefined;
       if (!e) return false;
       this.stmt.deleteInstancesOf.run(e.pk);
+      this.rollups.dropEntity(e.pk);
       this.stmt.deleteTypes.run(e.pk);
       this.stmt.deleteEntity.run(e.pk);
       return true;
@@ -397,10 +433,13 @@ export class SqliteTemporalStore implements TemporalStore {
   }
 
   async deleteAttribute(tenant: string, id: string, name: string, datasetId: string | undefined, all: boolean): Promise<boolean> {
-    const e = this.stmt.entityById.get(tenant, id) as EntityRow | undefined;
-    if (!e) return false;
-    const r = all ? this.stmt.deleteAttrAll.run(e.pk, name) : this.stmt.deleteAttrDataset.run(e.pk, name, datasetId ?? '');
-    return r.changes > 0;
+    return this.db.transaction(() => {
+      const e = this.stmt.entityById.get(tenant, id) as EntityRow | undefined;
+      if (!e) return false;
+      const r = all ? this.stmt.deleteAttrAll.run(e.pk, name) : this.stmt.deleteAttrDataset.run(e.pk, name, datasetId ?? '');
+      this.rollups.dropAttribute(e.pk, name, all ? undefined : (datasetId ?? ''));
+      return r.changes > 0;
+    })();
   }
 
   // ---- Retention ----
@@ -439,6 +478,7 @@ export class SqliteTemporalStore implements TemporalStore {
         insert.run(Number.isSafeInteger(n) && n > 0 ? n : null, pk, name, instance.datasetId ?? '', instance.type, JSON.stringify(data), cols.vnum, cols.vstr, cols.vtime,
           observed, created, modifiedAt ? Date.parse(modifiedAt) : created, deletedAt ? Date.parse(deletedAt) : null);
       }
+      this.rollups.rebuildEntity(pk);
     })();
   }
 
@@ -454,7 +494,16 @@ export class SqliteTemporalStore implements TemporalStore {
   }
 
   async deleteExpired(entityPk: number, before: number, limit: number): Promise<number> {
-    return this.stmt.deleteExpired.run(entityPk, before, limit).changes;
+    return this.db.transaction(() => {
+      const gone = this.stmt.deleteExpired.all(entityPk, before, limit) as Array<{ name: string; dataset_id: string; observed_at: number | null }>;
+      // The hours that lost instances are recomputed from those that remain.
+      const hours = new Map<string, { name: string; datasetId: string; at: number }>();
+      for (const g of gone) {
+        if (g.observed_at !== null) hours.set(`${g.name}\u0000${g.dataset_id}\u0000${Math.floor(g.observed_at / HOUR_MS)}`, { name: g.name, datasetId: g.dataset_id, at: g.observed_at });
+      }
+      for (const h of hours.values()) this.rollups.recompute(entityPk, h.name, h.datasetId, h.at);
+      return gone.length;
+    })();
   }
 
   private prepared(sql: string): Statement {
