@@ -1,7 +1,10 @@
 /**
  * The sizes of a run per mode. full is what issue 7 asks for (under 10 minutes on 2 cores); quick
  * scales the data down for development (under 2 minutes); smoke is a few seconds, for the test
- * that checks the suite runs. Each figure records the sizes it was measured with.
+ * that checks the suite runs. `postgres` holds the sizes of the PostgreSQL figures (P1pg, P3pg,
+ * P5pg): in full mode the same as SQLite's (scaled down, P3pg and P5pg met targets they miss at
+ * full size), in quick mode fewer (5,000 entities, 50,000 instances) so that the run keeps under
+ * 2 minutes; the other members are shared. Each figure records the sizes it was measured with.
  */
 export const MODES = {
   full: {
@@ -16,6 +19,7 @@ export const MODES = {
     aggregationRuns: 7, // P5: the median of these
     notifyRate: 2000, // P6 updates/s
     notifySeconds: 60,
+    postgres: { entities: 100_000, instances: 1_000_000 },
   },
   quick: {
     entities: 10_000,
@@ -29,6 +33,7 @@ export const MODES = {
     aggregationRuns: 5,
     notifyRate: 2000,
     notifySeconds: 10,
+    postgres: { entities: 5_000, instances: 50_000 },
   },
   smoke: {
     entities: 500,
@@ -42,5 +47,6 @@ export const MODES = {
     aggregationRuns: 3,
     notifyRate: 200,
     notifySeconds: 1,
+    postgres: { entities: 500, instances: 5_000 },
   },
 };

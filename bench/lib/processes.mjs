@@ -1,7 +1,8 @@
 /**
  * The processes and temporary directories of a benchmark run: the Urbis server under test (the
  * compiled bin/urbis.js as a child process) and the hello-world ceiling server. Everything started
- * here is registered and removed when the run ends, fails or is interrupted (Ctrl-C, SIGTERM).
+ * here is registered and removed when the run ends, fails or is interrupted (Ctrl-C, SIGTERM);
+ * other things to undo (a PostgreSQL cluster, a database) register a clean-up step.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,13 +14,33 @@ export const ROOT = path.resolve(import.meta.dirname, '../..');
 
 const children = new Set();
 const dirs = new Set();
+const steps = new Set();
 
-/** Kills what is still running and removes the temporary directories (synchronous: runs on exit). */
+/** Kills what is still running, runs the clean-up steps, removes the temporary directories (synchronous: runs on exit). */
 export function cleanUp() {
   for (const c of children) if (running(c)) c.kill('SIGKILL');
   children.clear();
+  for (const s of steps) {
+    steps.delete(s);
+    try {
+      s();
+    } catch (e) {
+      process.stderr.write(`clean-up: ${e instanceof Error ? e.message : e}\n`);
+    }
+  }
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   dirs.clear();
+}
+
+/**
+ * Registers a synchronous clean-up step, run by cleanUp after the children are killed and before
+ * the temporary directories are removed. Returns a function that runs the step now (once).
+ */
+export function onCleanUp(step) {
+  steps.add(step);
+  return () => {
+    if (steps.delete(step)) step();
+  };
 }
 
 const running = (c) => c.exitCode === null && c.signalCode === null;

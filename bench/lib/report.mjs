@@ -33,6 +33,10 @@ export const TARGETS = {
   P6: { text: '0 lost and p99 < 100 ms', met: (f) => f.lost === 0 && f.value < 100 },
   P7: { text: '< 300 MB', met: (f) => f.value < 300 },
 };
+// The same figures on the PostgreSQL store keep the targets of their SQLite counterparts.
+TARGETS.P1pg = TARGETS.P1;
+TARGETS.P3pg = TARGETS.P3;
+TARGETS.P5pg = TARGETS.P5;
 
 const packageVersion = (name) => JSON.parse(readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
 
@@ -77,8 +81,9 @@ export function writeResults(dir, results) {
 
 const show = (x) => (x === null || x === undefined ? '–' : typeof x === 'number' ? x.toLocaleString('en-US', { maximumFractionDigits: 3 }) : String(x));
 
-/** The detail column of a figure: its latency percentiles and losses, when it has them. */
+/** The detail column of a figure: its latency percentiles and losses, when it has them; why it was skipped. */
 function detailOf(f) {
+  if (f.skipped) return `skipped: ${f.skipped}`;
   const parts = [];
   if (f.lost !== undefined) parts.push(`${show(f.lost)} lost`);
   for (const p of ['p50', 'p95', 'p99']) if (f[p] !== undefined) parts.push(`${p} ${show(f[p])} ms`);

@@ -1,13 +1,12 @@
 /**
- * The storage engines the benchmark can run Urbis on, each with the server flags that select it
- * and its raw ceilings (bulk inserts, single commits). Only the embedded SQLite store exists
- * today; a PostgreSQL entry (server flag `--store postgres://...`, insert ceiling: a raw COPY of
- * the same rows; figures P1, P3, P5) belongs here when that store lands.
+ * The storage engines the benchmark runs Urbis on, each with the server flags that select it and
+ * the names of its raw ceilings. The SQLite store (P1..P7) is measured against raw better-sqlite3
+ * inserts and one-row commits; the PostgreSQL store (P1pg, P3pg, P5pg) against a raw COPY of the
+ * same rows, with a multi-row unnest insert beside it (ceilings/postgres-insert.mjs).
  */
 import { sqliteCommitCeiling, sqliteInsertCeiling } from '../ceilings/sqlite-insert.mjs';
 
-const SQLITE = {
-  name: 'sqlite',
+export const SQLITE = {
   /** Flags of `urbis start` for a data directory. */
   serverArgs: (dataDir) => ['--data-dir', dataDir],
   ceilingName: 'raw better-sqlite3 insert, 1,000-row transactions, WAL, synchronous=FULL',
@@ -16,8 +15,9 @@ const SQLITE = {
   commitCeiling: sqliteCommitCeiling,
 };
 
-/** The storage named by --store (absent: SQLite). */
-export function storageFor(option) {
-  if (option === undefined || option === 'sqlite') return SQLITE;
-  throw new Error(`--store ${option}: only the embedded SQLite store can be benchmarked so far (PostgreSQL comes with its store)`);
-}
+export const POSTGRES = {
+  /** Flags of `urbis start` for a database URL. */
+  serverArgs: (url) => ['--store', url],
+  ceilingName: 'raw COPY FROM STDIN (psql), 1,000-row transactions, fsync and synchronous_commit on',
+  unnestName: 'raw INSERT ... SELECT FROM unnest (pg package), 1,000-row transactions',
+};

@@ -1,5 +1,6 @@
 // P2: single-entity PATCH /entities/{id}/attrs over keep-alive HTTP, 64 in flight, history on.
-//   node bench/profile/patch.mjs [seconds=10] [entities=10000] [--profile DIR]
+//   node bench/profile/patch.mjs [seconds=10] [entities=10000] [--profile DIR] [--data DIR]
+// --data: a data directory already holding the city's first `entities` (upsert.mjs --keep).
 // Loads the benchmark city's first entities (bench/lib/city.mjs, 10 attributes each), then sets
 // the temperature (value, unitCode, observedAt) of a random entity per request, as P2 of
 // bench/run.mjs does; prints updates/s, latency percentiles and GET /health on the same server.
@@ -9,10 +10,12 @@ import { drive, request, startServer } from './lib.mjs';
 const seconds = Number(process.argv[2] ?? 10);
 const pi = process.argv.indexOf('--profile');
 const profileDir = pi > 0 ? process.argv[pi + 1] : undefined;
+const di = process.argv.indexOf('--data');
+const dataDir = di > 0 ? process.argv[di + 1] : undefined;
 const ENTITIES = Number(process.argv[3] ?? 10000);
 
-const server = await startServer({ profileDir });
-for (let b = 0; b < ENTITIES; b += 100) {
+const server = await startServer({ profileDir, dataDir });
+for (let b = 0; b < (dataDir ? 0 : ENTITIES); b += 100) {
   const r = await request(server.base, 'POST', '/ngsi-ld/v1/entityOperations/upsert', Array.from({ length: Math.min(100, ENTITIES - b) }, (_, k) => entity(b + k)));
   if (r.status >= 300) throw new Error(`${r.status} ${r.body}`);
 }
