@@ -14,13 +14,13 @@ export const ROOT = process.env.URBIS_ROOT ?? path.resolve(import.meta.dirname, 
  * Starts `urbis start` on a free port with a fresh data directory (or `dataDir`). `profileDir`
  * adds --cpu-prof writing there (the profile is written when the server stops).
  */
-export async function startServer({ dataDir, profileDir, args = [], nodeArgs = [] } = {}) {
+export async function startServer({ dataDir, profileDir } = {}) {
   const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'urbis-prof-'));
   const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   const child = spawn(
     'node',
-    [...nodeArgs, ...prof, path.join(ROOT, 'bin/urbis.js'), 'start', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir, '--no-demo', '--open',
-      '--rate-limit', '0', '--key-rate-limit', '0', '--mqtt', 'off', '--log-level', 'info', ...args],
+    [...prof, path.join(ROOT, 'bin/urbis.js'), 'start', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir, '--no-demo', '--open',
+      '--rate-limit', '0', '--key-rate-limit', '0', '--mqtt', 'off', '--log-level', 'info'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -143,28 +143,6 @@ export function summariseByFile(dir, n = 20) {
     }
   }
   return [...byFile.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([file, us]) => ({ file, share: +((100 * us) / total).toFixed(1) }));
-}
-
-export const SDM_WEATHER = 'https://raw.githubusercontent.com/smart-data-models/dataModel.Weather/master/context.jsonld';
-export const LINK = { link: `<${SDM_WEATHER}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"` };
-
-/** An entity of `type` with 10 attributes (numbers, a string, a location) in normalized form. */
-export function entity(id, i, type = 'WeatherObserved') {
-  const observedAt = new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
-  return {
-    id,
-    type,
-    temperature: { type: 'Property', value: 10 + (i % 200) / 10, observedAt },
-    relativeHumidity: { type: 'Property', value: (i % 100) / 100, observedAt },
-    atmosphericPressure: { type: 'Property', value: 990 + (i % 40), observedAt },
-    windSpeed: { type: 'Property', value: (i % 30) / 2, observedAt },
-    windDirection: { type: 'Property', value: i % 360, observedAt },
-    precipitation: { type: 'Property', value: i % 5, observedAt },
-    illuminance: { type: 'Property', value: i % 1000, observedAt },
-    dewPoint: { type: 'Property', value: (i % 150) / 10, observedAt },
-    weatherType: { type: 'Property', value: ['clear', 'cloudy', 'rain', 'snow'][i % 4] },
-    location: { type: 'GeoProperty', value: { type: 'Point', coordinates: [-3.8 + (i % 1000) * 0.0002, 40.3 + Math.floor(i / 1000) * 0.0002] } },
-  };
 }
 
 export function tmpDir(prefix = 'urbis-prof-') {
