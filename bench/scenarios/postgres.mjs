@@ -8,8 +8,9 @@
  *
  * After each bulk load (P1pg's entities, P5pg's history) the run does what autovacuum does within
  * a minute or so of it in a running city: VACUUM ANALYZE. Without statistics on tables that were
- * empty, the planner picks plans that take seconds; so the figures are those of the steady state,
- * and one query timed before the VACUUM ANALYZE is kept in the detail (beforeVacuumAnalyzeMs).
+ * empty, the planner picks plans that take a second or more; so the figures are those of the
+ * steady state, and one query timed before the VACUUM ANALYZE is kept in the detail
+ * (beforeVacuumAnalyzeMs).
  */
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
