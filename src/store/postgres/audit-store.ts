@@ -25,6 +25,7 @@ import type { ClusterBus } from '../../cluster/bus.js';
 import { activeTx, type PgDatabase, type PgTx } from './database.js';
 import type { SchemaComponent } from './migrate.js';
 import { BurstWarning } from './burst-warning.js';
+import { auditRecordOf, type AuditRow } from '../audit-row.js';
 
 export const AUDIT_SCHEMA: SchemaComponent = {
   component: 'audit',
@@ -70,39 +71,6 @@ type Entry = AuditEntry & { at: string };
 const PASS_SIZE = 5000;
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 10_000;
-
-interface Row {
-  seq: number;
-  at: string;
-  tenant: string;
-  actor: string;
-  operation: string;
-  resource: string;
-  outcome: AuditRecord['outcome'];
-  client: string;
-  purpose: string | null;
-  detail: string | null;
-  prev_hash: string;
-  hash: string;
-}
-
-function toRecord(r: Row): AuditRecord {
-  const rec: AuditRecord = {
-    seq: r.seq,
-    at: r.at,
-    tenant: r.tenant,
-    actor: r.actor,
-    operation: r.operation,
-    resource: r.resource,
-    outcome: r.outcome,
-    client: r.client,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  };
-  if (r.purpose !== null) rec.purpose = r.purpose;
-  if (r.detail !== null) rec.detail = r.detail;
-  return rec;
-}
 
 export class PgAuditStore implements AuditStore {
   private queue: Entry[] = [];
@@ -164,14 +132,14 @@ export class PgAuditStore implements AuditStore {
     const n = params.length;
     const [[{ total }], rows] = await Promise.all([
       this.db.query<{ total: number }>(`SELECT count(*) AS total FROM audit_records ${w}`, params),
-      this.db.query<Row>(`SELECT * FROM audit_records ${w} ORDER BY seq LIMIT $${n + 1} OFFSET $${n + 2}`, [...params, f.limit, f.offset]),
+      this.db.query<AuditRow>(`SELECT * FROM audit_records ${w} ORDER BY seq LIMIT $${n + 1} OFFSET $${n + 2}`, [...params, f.limit, f.offset]),
     ]);
-    return { records: rows.map(toRecord), total };
+    return { records: rows.map(auditRecordOf), total };
   }
 
   async page(afterSeq: number, limit: number): Promise<AuditRecord[]> {
     await this.pass();
-    return (await this.db.query<Row>('SELECT * FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])).map(toRecord);
+    return (await this.db.query<AuditRow>('SELECT * FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])).map(auditRecordOf);
   }
 
   async head(): Promise<{ seq: number; hash: string } | undefined> {

@@ -6,6 +6,7 @@ import type { Statement } from 'better-sqlite3';
 import { GENESIS_HASH, recordHash, type AuditEntry, type AuditRecord } from '../../audit/chain.js';
 import type { AuditFilter, AuditStore } from '../../audit/store.js';
 import { migrate, type Db } from './database.js';
+import { auditRecordOf, type AuditRow } from '../audit-row.js';
 
 export const AUDIT_MIGRATIONS: string[] = [
   `
@@ -34,39 +35,6 @@ export const AUDIT_MIGRATIONS: string[] = [
   );
   `,
 ];
-
-interface Row {
-  seq: number;
-  at: string;
-  tenant: string;
-  actor: string;
-  operation: string;
-  resource: string;
-  outcome: AuditRecord['outcome'];
-  client: string;
-  purpose: string | null;
-  detail: string | null;
-  prev_hash: string;
-  hash: string;
-}
-
-function toRecord(r: Row): AuditRecord {
-  const rec: AuditRecord = {
-    seq: r.seq,
-    at: r.at,
-    tenant: r.tenant,
-    actor: r.actor,
-    operation: r.operation,
-    resource: r.resource,
-    outcome: r.outcome,
-    client: r.client,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  };
-  if (r.purpose !== null) rec.purpose = r.purpose;
-  if (r.detail !== null) rec.detail = r.detail;
-  return rec;
-}
 
 export class SqliteAuditStore implements AuditStore {
   private readonly stmt: Record<string, Statement>;
@@ -136,12 +104,12 @@ export class SqliteAuditStore implements AuditStore {
     }
     const w = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.db.prepare(`SELECT count(*) AS n FROM audit_records ${w}`).get(...params) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT * FROM audit_records ${w} ORDER BY seq LIMIT ? OFFSET ?`).all(...params, f.limit, f.offset) as Row[];
-    return { records: rows.map(toRecord), total };
+    const rows = this.db.prepare(`SELECT * FROM audit_records ${w} ORDER BY seq LIMIT ? OFFSET ?`).all(...params, f.limit, f.offset) as AuditRow[];
+    return { records: rows.map(auditRecordOf), total };
   }
 
   async page(afterSeq: number, limit: number): Promise<AuditRecord[]> {
-    return (this.stmt.page.all(afterSeq, limit) as Row[]).map(toRecord);
+    return (this.stmt.page.all(afterSeq, limit) as AuditRow[]).map(auditRecordOf);
   }
 
   async head(): Promise<{ seq: number; hash: string } | undefined> {
