@@ -28,19 +28,17 @@ import {
   type Logical,
   type QNode,
   type QTerm,
-  type QValue,
 } from '../../broker/query/q-parser.js';
 import { ANY_SEGMENT, type ScopeQuery, type ScopeTerm } from '../../broker/query/scope-q.js';
 import type { TypeSelection, TypeTerm } from '../../broker/query/type-selection.js';
 import type { EntitySelector, ReadFilter } from '../../broker/store.js';
-import { literalPrefix } from '../sqlite/q-sql.js';
+import { literalPrefix, msOf, vocabForms, type TermExpander } from '../q-common.js';
 import { MAX_REGEX_INPUT_LENGTH, toPostgresRegex } from './q-regex.js';
 
 /** Characters of vstr in its index (attributes_str), so that index entries stay small. */
 export const VSTR_PREFIX = 128;
 
-/** Expands a term (attribute name, sub-attribute name, type, vocab value) with the @context. */
-export type TermExpander = (term: string) => string;
+export type { TermExpander };
 
 // ---------------------------------------------------------------------------------------------
 // SQL assembly: fixed text and bound parameters kept together, in order
@@ -341,21 +339,11 @@ function compareVstr(op: ElementaryTest['op'], from: string, to?: string): Frag 
   return sql`(${prefix} AND ${exact})`;
 }
 
-/** The instant of a date-time or date bound (undefined for other values or no bound). */
-function msOf(v: QValue | undefined): number | undefined {
-  return v !== undefined && 'ms' in v ? v.ms : undefined;
-}
 
 /** What a date (resp. time) string must match to be compared as one (SQLite: GLOB). */
 const DATE_TEXT = "'^[0-9]{4}-[0-9]{2}-[0-9]{2}$'";
 const TIME_TEXT = "'^[0-2][0-9]:[0-5][0-9]'";
 
-/** Expanded forms worth comparing to VocabProperty values (string/URI equality only). */
-function vocabForms(test: ElementaryTest, expandAttr: TermExpander): string[] {
-  if (test.op !== '=' || (test.value.type !== 'string' && test.value.type !== 'uri')) return [];
-  const expanded = expandAttr(test.value.value);
-  return expanded === test.value.value ? [] : [expanded];
-}
 
 /** A test on the indexed columns of instance row `a`, or null when they cannot decide it. */
 function indexedTest(test: ElementaryTest, expandAttr: TermExpander): Frag | null {

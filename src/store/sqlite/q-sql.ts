@@ -35,12 +35,12 @@ import {
   type Logical,
   type QNode,
   type QTerm,
-  type QValue,
 } from '../../broker/query/q-parser.js';
 import { ANY_SEGMENT, type ScopeQuery, type ScopeTerm } from '../../broker/query/scope-q.js';
 import type { TypeSelection, TypeTerm } from '../../broker/query/type-selection.js';
 import type { EntitySelector } from '../../broker/store.js';
 import { DATETIME_MS_FUNCTION } from './functions.js';
+import { literalPrefix, msOf, vocabForms, type TermExpander } from '../q-common.js';
 
 /** A SQL boolean expression and its positional parameters, in order. */
 export interface SqlFragment {
@@ -48,8 +48,7 @@ export interface SqlFragment {
   params: unknown[];
 }
 
-/** Expands a term (attribute name, sub-attribute name, type, vocab value) with the @context. */
-export type TermExpander = (term: string) => string;
+export type { TermExpander };
 
 /**
  * Compiles a q into a condition on entity row `e`; see the module comment for the semantics.
@@ -280,21 +279,11 @@ function compare(x: Frag, op: ElementaryTest['op'], from: unknown, to?: unknown)
   return sql`${x} ${raw(op === 'regexp' ? 'REGEXP' : op)} ${param(from)}`;
 }
 
-/** The instant of a date-time or date bound (undefined for other values or no bound). */
-function msOf(v: QValue | undefined): number | undefined {
-  return v !== undefined && 'ms' in v ? v.ms : undefined;
-}
 
 /** SQL text a date (resp. time) string must match to be compared as one. */
 const DATE_GLOB = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'";
 const TIME_GLOB = "'[0-2][0-9]:[0-5][0-9]*'";
 
-/** Expanded forms worth comparing to VocabProperty values (string/URI equality only). */
-function vocabForms(test: ElementaryTest, expandAttr: TermExpander): string[] {
-  if (test.op !== '=' || (test.value.type !== 'string' && test.value.type !== 'uri')) return [];
-  const expanded = expandAttr(test.value.value);
-  return expanded === test.value.value ? [] : [expanded];
-}
 
 /** A test on the indexed columns of instance row `a`, or null when they cannot decide it. */
 function indexedTest(test: ElementaryTest, expandAttr: TermExpander): Frag | null {
@@ -409,28 +398,3 @@ function compileSelector(sel: EntitySelector, expand: (t: string) => string): { 
   return { sql: parts.length > 0 ? parts.join(' AND ') : '1', params };
 }
 
-/** The literal text an anchored regular expression starts with ("^urn:ngsi-ld:Bus:.*" → "urn:ngsi-ld:Bus:"). */
-export function literalPrefix(pattern: string): string {
-  // A top-level alternation ("^a|b") would make any prefix wrong: keep it simple and give up.
-  if (!pattern.startsWith('^') || pattern.includes('|')) return '';
-  let out = '';
-  for (let i = 1; i < pattern.length; i++) {
-    const ch = pattern[i];
-    if (ch === '\\') {
-      const nx = pattern[i + 1];
-      if (nx !== undefined && /[.\\/:\-_^$*+?()[\]{}|]/.test(nx)) {
-        out += nx;
-        i++;
-        continue;
-      }
-      break;
-    }
-    if (/[.*+?()[\]{}|$^]/.test(ch)) {
-      // A quantifier applies to the previous character, which is then not certain.
-      if (/[*+?{]/.test(ch)) out = out.slice(0, -1);
-      break;
-    }
-    out += ch;
-  }
-  return out;
-}
