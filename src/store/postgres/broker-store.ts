@@ -38,6 +38,7 @@ import { follow, type Following } from '../../cluster/follow.js';
 import { withActiveTx, type PgDatabase, type PgTx } from './database.js';
 import { compileQ, compileReadFilter, compileScopeQ, compileSelector, join, numbered, param, raw, sql, type Frag } from './q-sql.js';
 import { compileGeoQuery } from './geo-sql.js';
+import { toStoredContext, type ContextRow } from '../context-row.js';
 
 export { BROKER_SCHEMA } from './broker-schema.js';
 
@@ -693,20 +694,4 @@ function visibleEntities(tenant: string, filter: ReadFilter | undefined, alias: 
     entities: sql` AND ${raw(alias)}.entity_pk IN (SELECT e.pk FROM entities e WHERE e.tenant = ${param(tenant)} AND ${compileReadFilter(filter)})`,
     attributes: hidden.length > 0 ? sql` AND a.name <> ALL(${param(hidden)}::text[])` : raw(''),
   };
-}
-
-interface ContextRow {
-  id: string;
-  url: string;
-  kind: StoredContext['kind'];
-  body: string;
-  created_at: string;
-  last_usage: string | null;
-  hits: number;
-}
-
-function toStoredContext(r: ContextRow): StoredContext {
-  const c: StoredContext = { id: r.id, url: r.url, kind: r.kind, body: JSON.parse(r.body), createdAt: r.created_at, hits: r.hits };
-  if (r.last_usage) c.lastUsage = r.last_usage;
-  return c;
 }

@@ -27,6 +27,7 @@ import { openDatabase, type Db } from './database.js';
 import { BoundedMap } from './bounded-map.js';
 import { GroupCommit } from './group-commit.js';
 import type { SchemaMode } from '../stores.js';
+import { toStoredContext, type ContextRow } from '../context-row.js';
 
 interface EntityRow {
   pk: number;
@@ -501,19 +502,3 @@ function visibleEntities(tenant: string, filter: ReadFilter | undefined, alias =
   };
 }
 
-
-interface ContextRow {
-  id: string;
-  url: string;
-  kind: StoredContext['kind'];
-  body: string;
-  created_at: string;
-  last_usage: string | null;
-  hits: number;
-}
-
-function toStoredContext(r: ContextRow): StoredContext {
-  const c: StoredContext = { id: r.id, url: r.url, kind: r.kind, body: JSON.parse(r.body), createdAt: r.created_at, hits: r.hits };
-  if (r.last_usage) c.lastUsage = r.last_usage;
-  return c;
-}
