@@ -30,23 +30,15 @@ import type {
   TemporalSelection,
   TemporalStore,
   TimeFilter,
-  TimeProperty,
 } from '../../temporal/store.js';
 import { activeTx, type PgDatabase, type PgTx } from './database.js';
 import { TemporalPartitions } from './temporal-partitions.js';
 import { compileGeoQuery, geometrySql } from './geo-sql.js';
 import { compileQ, compileSelector, join, numbered, param, raw, sql, type Frag } from './q-sql.js';
+import { COLUMN, INSTANCE_PREFIX } from '../temporal-columns.js';
 
 export { TEMPORAL_SCHEMA } from './temporal-schema.js';
 
-const INSTANCE_PREFIX = 'urn:ngsi-ld:AttributeInstance:';
-
-const COLUMN: Record<TimeProperty, string> = {
-  observedAt: 'observed_at',
-  createdAt: 'created_at',
-  modifiedAt: 'modified_at',
-  deletedAt: 'deleted_at',
-};
 
 /** The member holding an instance's primary value, by attribute kind (cf. model.ts primaryValue). */
 const MEMBER_ARMS =

@@ -27,13 +27,13 @@ import type {
   TemporalSelection,
   TemporalStore,
   TimeFilter,
-  TimeProperty,
 } from '../../temporal/store.js';
 import { attributeIndexColumns } from './attribute-index.js';
 import { migrate, type Db } from './database.js';
 import { compileQ, compileSelector } from './q-sql.js';
 import { BoundedMap } from './bounded-map.js';
 import { HOUR_MS, ROLLUPS_MIGRATION, rollupAggregation, rollupsServe, TemporalRollups } from './temporal-rollups.js';
+import { COLUMN, INSTANCE_PREFIX } from '../temporal-columns.js';
 
 /** Migrations of component 'temporal' (see database.ts migrate). */
 export const TEMPORAL_MIGRATIONS: string[] = [
@@ -83,14 +83,6 @@ export const TEMPORAL_MIGRATIONS: string[] = [
   ROLLUPS_MIGRATION,
 ];
 
-const INSTANCE_PREFIX = 'urn:ngsi-ld:AttributeInstance:';
-
-const COLUMN: Record<TimeProperty, string> = {
-  observedAt: 'observed_at',
-  createdAt: 'created_at',
-  modifiedAt: 'modified_at',
-  deletedAt: 'deleted_at',
-};
 
 /** The JSON path of the primary value member, per attribute kind (cf. model.ts primaryValue). */
 const PRIMARY_PATH =
